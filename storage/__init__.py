@@ -1,0 +1,1 @@
+"""LongScope's results store (DuckDB): schema, migrations, importers and every SQL statement."""

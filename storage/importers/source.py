@@ -1,0 +1,185 @@
+"""One input file as the importers see it: name, path, bytes, and checked decoders.
+
+Every decoder raises :class:`FormatError` naming the file and the offending line or field, so the
+ingest report can tell the user exactly what is wrong.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import PurePosixPath
+from typing import Any
+
+import pandas as pd
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class FormatError(ValueError):
+    """A file could not be read as its format. ``where`` names the line or field."""
+
+    def __init__(self, file: str, where: str | None, message: str):
+        self.file, self.where, self.message = file, where, message
+        loc = f" ({where})" if where else ""
+        super().__init__(f"{file}{loc}: {message}")
+
+
+@dataclass
+class SourceFile:
+    """An input file.
+
+    Attributes:
+        path: the path as the user gave it, relative to the folder or zip it came from when
+            there is one (POSIX separators). Importers read model / length / task from its
+            folders where the harness keeps them only there.
+        data: the raw bytes.
+    """
+
+    path: str
+    data: bytes
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    @property
+    def stem(self) -> str:
+        return PurePosixPath(self.path).stem
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.path).suffix.lower()
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """Folder names from the outermost to the file's parent."""
+        return PurePosixPath(self.path).parts[:-1]
+
+    @property
+    def folder(self) -> str:
+        return str(PurePosixPath(self.path).parent)
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def error(self, where: str | None, message: str) -> FormatError:
+        """A :class:`FormatError` for this file."""
+        return FormatError(self.path, where, message)
+
+    @cached_property
+    def text(self) -> str:
+        """The content decoded as UTF-8 (a UTF-8 byte-order mark is dropped, with a note).
+
+        Raises:
+            FormatError: empty file, or bytes that are not UTF-8 (names line and column).
+        """
+        data = self.data
+        if not data.strip():
+            raise self.error(None, "the file is empty")
+        if data.startswith(UTF8_BOM):
+            data = data[len(UTF8_BOM):]
+            self.notes.append("UTF-8 byte-order mark removed")
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise self.error("encoding", "the file is UTF-16; save it as UTF-8")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise self.error(f"line {line}, column {col}", f"not UTF-8 text (byte 0x{data[exc.start]:02x})") from None
+
+    def head(self, n_bytes: int = 65536) -> str:
+        """The first ``n_bytes`` decoded leniently, for format detection only."""
+        data = self.data[:n_bytes]
+        if data.startswith(UTF8_BOM):
+            data = data[len(UTF8_BOM):]
+        return data.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """Parse the whole file as JSON (bare ``NaN``/``Infinity`` accepted, as Python writes them).
+
+        Raises:
+            FormatError: names the line and column of the syntax error, or says it is truncated.
+        """
+        text = self.text
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+                raise self.error(f"line {exc.lineno}", "JSON ends early: the file looks truncated") from None
+            raise self.error(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
+
+    def jsonl(self) -> list[dict]:
+        """Parse JSON Lines: one object per non-blank line.
+
+        Raises:
+            FormatError: names the first bad line.
+        """
+        rows = []
+        lines = self.text.splitlines()
+        for i, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                last = i == len(lines) and (exc.pos >= len(line.rstrip()) or exc.msg.startswith("Unterminated string"))
+                msg = "line is cut off: the file looks truncated" if last else f"invalid JSON: {exc.msg}"
+                raise self.error(f"line {i}", msg) from None
+            if not isinstance(obj, dict):
+                raise self.error(f"line {i}", f"expected a JSON object, found {type(obj).__name__}")
+            rows.append(obj)
+        return rows
+
+    def csv_rows(self) -> list[list[str]]:
+        """Parse as CSV into rows of strings (quoted newlines kept).
+
+        Raises:
+            FormatError: names the line of a CSV syntax error.
+        """
+        reader = csv.reader(io.StringIO(self.text, newline=""), strict=True)
+        try:
+            return [row for row in reader]
+        except csv.Error as exc:
+            raise self.error(f"line {reader.line_num}", f"invalid CSV: {exc}") from None
+
+    def dataframe(self, **read_csv_kwargs) -> pd.DataFrame:
+        """Parse as CSV with pandas (``keep_default_na=False`` unless given).
+
+        Raises:
+            FormatError: with pandas' message (which names the line).
+        """
+        read_csv_kwargs.setdefault("keep_default_na", False)
+        try:
+            return pd.read_csv(io.StringIO(self.text), **read_csv_kwargs)
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise self.error("CSV", str(exc).strip()) from None
+
+
+def require(src: SourceFile, obj: dict, key: str, types: type | tuple[type, ...], where: str = "") -> Any:
+    """Return ``obj[key]`` checked against ``types``.
+
+    Raises:
+        FormatError: the field is missing or of the wrong type (names ``where`` and the field).
+    """
+    loc = f"{where}field '{key}'"
+    if key not in obj:
+        raise src.error(loc, "missing")
+    value = obj[key]
+    if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        raise src.error(loc, f"expected {_type_names(types)}, found a boolean")
+    if not isinstance(value, types):
+        raise src.error(loc, f"expected {_type_names(types)}, found {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _type_names(types: type | tuple[type, ...]) -> str:
+    if not isinstance(types, tuple):
+        types = (types,)
+    return " or ".join(t.__name__ for t in types)

@@ -1,0 +1,155 @@
+"""SQL that writes ingested runs (called inside the ingest pipeline's single transaction)."""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from storage.db import Store
+from storage.importers.parsed import NIAH_COLUMNS, SAMPLE_COLUMNS, TASK_SCORE_COLUMNS, ParsedFile
+from storage.importers.source import SourceFile
+from storage.scales import normalise_sql
+
+if TYPE_CHECKING:
+    from storage.ingest import PlannedRun
+
+
+def known_file_ids(store: Store, ids: list[str], cur: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+    """``{sha256: stored file name}`` for the ids already in ``files``."""
+    if not ids:
+        return {}
+    cur = cur or store.cursor()
+    rows = cur.execute("SELECT file_id, path FROM files WHERE file_id IN (SELECT unnest(?))", [list(ids)]).fetchall()
+    return dict(rows)
+
+
+def run_ids_by_key(store: Store, keys: list[str]) -> dict[str, int]:
+    """``{run_key: run_id}`` of the runs that exist."""
+    if not keys:
+        return {}
+    rows = store.cursor().execute("SELECT run_key, run_id FROM runs WHERE run_key IN (SELECT unnest(?))", [keys]).fetchall()
+    return dict(rows)
+
+
+def _json(value: Any) -> str | None:
+    """JSON text for a JSON column (NaN becomes null: DuckDB's JSON type rejects bare NaN)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(_no_nan(value), default=str)
+
+
+def _no_nan(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(v) for v in value]
+    return value
+
+
+def _conform(df: pd.DataFrame, columns: list[str], json_columns: tuple[str, ...]) -> pd.DataFrame:
+    """``df`` with exactly ``columns`` (+ file_id, source_file), missing ones as NULL, JSON serialised."""
+    out = pd.DataFrame(index=df.index)
+    for col in [*columns, "file_id", "source_file"]:
+        out[col] = df[col] if col in df else None
+    for col in json_columns:
+        out[col] = [_json(v) for v in out[col]]
+    out["_ord"] = range(len(out))
+    return out
+
+
+def write_run(
+    cur: duckdb.DuckDBPyConnection,
+    run: "PlannedRun",
+    parts: list[ParsedFile],
+    files: list[SourceFile],
+    *,
+    model: str | None,
+    model_source: str | None,
+    label: str | None,
+    scale: str,
+    uploaded_by: str | None,
+    formats: dict[str, str | None],
+) -> int:
+    """Insert (or append to) one run with its files and rows; returns the run id.
+
+    NIAH trial indices continue after the run's existing trials in the same (length, depth) cell,
+    ordered by version then source file, so repeats are kept as trials, never overwritten.
+    """
+    first = run.first
+    if run.existing_run_id is None:
+        run_id = cur.execute(
+            """INSERT INTO runs (run_key, model, model_source, label, benchmark, harness, evaluator,
+                                 score_scale, length_unit, tokenizer, config)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
+            [run.run_key, model, model_source, label or model or run.run_key, first.benchmark, first.format,
+             first.evaluator, scale, first.length_unit, first.tokenizer,
+             _json({**run.config, "inferred": run.inferred, "notes": run.notes})],
+        ).fetchone()[0]
+    else:
+        run_id = run.existing_run_id
+        scale = cur.execute("SELECT score_scale FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
+    for f in files:
+        cur.execute(
+            "INSERT INTO files (file_id, name, path, format, size_bytes, uploaded_by) VALUES (?, ?, ?, ?, ?, ?)",
+            [f.sha256, f.name, f.path, formats.get(f.sha256) or first.format, len(f.data), uploaded_by],
+        )
+        cur.execute("INSERT INTO run_files (run_id, file_id) VALUES (?, ?)", [run_id, f.sha256])
+
+    trials = run.frame("niah_trials", parts)
+    if trials is not None:
+        df = _conform(trials, NIAH_COLUMNS, ("extra",))
+        cur.register("_new_trials", df)
+        cur.execute(
+            f"""INSERT INTO niah_trials
+                SELECT ?, n.context_length, ?, n.depth_percent, n.score_raw,
+                       {normalise_sql('?', 'n.score_raw')},
+                       n.needle, n.response,
+                       coalesce(e.max_trial + 1, 0)
+                         + row_number() OVER (PARTITION BY n.context_length, n.depth_percent
+                                              ORDER BY n.version NULLS FIRST, n.source_file, n._ord) - 1,
+                       n.version, n.source_file, n.file_id, n.extra
+                FROM _new_trials n
+                LEFT JOIN (SELECT context_length, depth_percent, max(trial) AS max_trial
+                           FROM niah_trials WHERE run_id = ? GROUP BY ALL) e
+                  USING (context_length, depth_percent)""",
+            [run_id, first.length_unit or "tokens", *([scale] * _n_params(normalise_sql('?', 'x'))), run_id],
+        )
+        cur.unregister("_new_trials")
+
+    scores = run.frame("task_scores", parts)
+    if scores is not None:
+        df = _conform(scores, TASK_SCORE_COLUMNS, ("extra",))
+        df["scale"] = df["scale"].fillna(scale)
+        cur.register("_new_scores", df)
+        cur.execute(
+            f"""INSERT INTO task_scores
+                SELECT ?, task, length_value, length_label, metric, scale, value_raw,
+                       {normalise_sql('scale', 'value_raw')}, n_samples, file_id, extra
+                FROM _new_scores""",
+            [run_id],
+        )
+        cur.unregister("_new_scores")
+
+    samples = run.frame("samples", parts)
+    if samples is not None:
+        df = _conform(samples, SAMPLE_COLUMNS, ("reference", "extra"))
+        cur.register("_new_samples", df)
+        cur.execute(
+            f"""INSERT INTO samples
+                SELECT ?, task, row_index, sample_id, prediction, reference, length_value, length_label,
+                       score_raw, scale, {normalise_sql('scale', 'score_raw')}, scorer, file_id, extra
+                FROM _new_samples""",
+            [run_id],
+        )
+        cur.unregister("_new_samples")
+    return run_id
+
+
+def _n_params(sql: str) -> int:
+    return sql.count("?")
