@@ -96,7 +96,7 @@ def write_run(
         scale = cur.execute("SELECT score_scale FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
     for f in files:
         cur.execute(
-            "INSERT INTO files (file_id, name, path, format, size_bytes, uploaded_by) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO files (file_id, name, path, format, size_bytes, uploaded_by) VALUES (?, ?, ?, ?, ?, ?)",
             [f.sha256, f.name, f.path, formats.get(f.sha256) or first.format, len(f.data), uploaded_by],
         )
         cur.execute("INSERT INTO run_files (run_id, file_id) VALUES (?, ?)", [run_id, f.sha256])
