@@ -1,0 +1,72 @@
+"""RULER per-task predictions ``pred/<task>.jsonl`` (documented from code only: ``scripts/pred/call_api.py``).
+
+One object per sample: ``{index, pred, input, outputs: [str], others: {...}, truncation, length}``.
+Each sample is scored here with RULER's own rule (``ruler_scoring``): ``string_match_all`` for
+``niah_*``/``vt``/``cwe``/``fwe``, ``string_match_part`` for ``qa_*``, x 100. The prompt
+(``input``) is not stored. The task is the file name; model and length come from the path.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from storage.importers.parsed import ParsedFile
+from storage.importers.ruler_layout import read_path, ruler_parsed
+from storage.importers.ruler_scoring import METRICS, metric_for_task, postprocess_pred
+from storage.importers.source import SourceFile, require
+
+FORMAT = "ruler_pred"
+LABEL = "RULER per-task predictions pred/<task>.jsonl (NVIDIA RULER call_api.py)"
+PRIORITY = 20
+
+
+def detect(src: SourceFile) -> bool:
+    """A ``.jsonl`` whose first line has the keys ``index``, ``pred`` and ``outputs``."""
+    if src.suffix != ".jsonl":
+        return False
+    first = src.head(65536).lstrip().split("\n", 1)[0]
+    return all(f'"{k}"' in first for k in ("index", "pred", "outputs"))
+
+
+def parse(src: SourceFile) -> list[ParsedFile]:
+    """One scored sample per line: ``length_value`` is the sample's prompt length (tokens),
+    ``length_label`` the folder's max_seq_length, ``score_raw`` 0..100 per sample.
+
+    Raises:
+        FormatError: bad JSON, or a line whose ``pred`` is not a string, ``outputs`` not a
+            non-empty list of strings or ``index`` not an integer (names the line and field).
+    """
+    task = src.stem
+    metric = metric_for_task(task)
+    records = []
+    for i, obj in enumerate(src.jsonl(), start=1):
+        where = f"line {i}, "
+        index = require(src, obj, "index", int, where)
+        pred = require(src, obj, "pred", str, where)
+        refs = require(src, obj, "outputs", list, where)
+        if not refs or not all(isinstance(r, str) for r in refs):
+            raise src.error(f"line {i}, field 'outputs'", "expected a non-empty list of strings")
+        length = obj.get("length")
+        if length is not None and (isinstance(length, bool) or not isinstance(length, int)):
+            raise src.error(f"line {i}, field 'length'", f"expected an integer token count, found {length!r:.40}")
+        others = obj.get("others") if isinstance(obj.get("others"), dict) else {}
+        records.append({
+            "task": task,
+            "row_index": len(records),
+            "sample_id": str(others.get("id", index)),
+            "prediction": pred,
+            "reference": refs,
+            "length_value": length,
+            "score_raw": METRICS[metric](postprocess_pred(pred), refs) if metric else None,
+            "scale": "pct_0_100" if metric else None,
+            "scorer": f"RULER {metric} x100" if metric else None,
+            "extra": {"index": index, "truncation": obj.get("truncation"), "others": others},
+        })
+    if not records:
+        raise src.error(None, "no samples in the file")
+    where = read_path(src)
+    samples = pd.DataFrame(records).assign(length_label=None if where.seq_length is None else str(where.seq_length))
+    parsed = ruler_parsed(src, FORMAT, where, samples=samples)
+    parsed.inferred["task"] = f"{task} (file name)"
+    if metric is None:
+        parsed.notes.append(f"task {task!r} is not a default RULER task: samples stored without a score")
+    return [parsed]
