@@ -1,0 +1,143 @@
+"""Fast invariants of the traceback engine on the tiny random Llama (byte-level tokenizer)."""
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+
+PASSAGES = ["Alpha beta gamma.", "The code is 42.", "Delta epsilon.", "Zeta eta theta iota.", "Kappa."]
+
+
+@pytest.fixture(scope="module")
+def byte_tokenizer():
+    """A real fast tokenizer over the 256 byte symbols (ids < 256 = tiny_llama's vocab), with a chat template."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    tok = Tokenizer(models.BPE(vocab={c: i for i, c in enumerate(alphabet)}, merges=[]))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok)
+    fast.chat_template = ("{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}\n{% endfor %}"
+                          "{% if add_generation_prompt %}<assistant>{% endif %}")
+    return fast
+
+
+@pytest.fixture(scope="module")
+def parts(tiny_llama, byte_tokenizer):
+    from analysis.probes.traceback.prompt import PromptBuilder
+
+    model, _ = tiny_llama
+    builder = PromptBuilder.for_tokenizer(byte_tokenizer, "What is the code?")
+    return model, builder, builder.answer_ids("42")
+
+
+def _vf(parts, **kw):
+    from analysis.probes.traceback.value import ValueFunction
+
+    model, builder, answer = parts
+    return ValueFunction(model, builder, PASSAGES, answer, **kw)
+
+
+def _direct(model, prompt_ids, answer_ids):
+    """Σ log p(answer | prompt) from one plain forward, by hand."""
+    import torch
+
+    ids = torch.tensor([prompt_ids + answer_ids])
+    with torch.no_grad():
+        logp = torch.log_softmax(model(ids).logits[0].float(), -1)
+    return sum(float(logp[len(prompt_ids) - 1 + t, a]) for t, a in enumerate(answer_ids))
+
+
+def test_value_equals_direct_forward(parts):
+    model, builder, answer = parts
+    vf = _vf(parts)
+    for subset in [range(5), [1, 3], [], [4]]:
+        prompt = builder.ids([PASSAGES[i] for i in sorted(subset)])
+        assert vf(subset) == pytest.approx(_direct(model, prompt, answer), abs=1e-4)
+    assert builder.text([PASSAGES[1]]).startswith("<user>Answer the question")
+    assert vf.forward_passes == 4  # v(all) built the prefix cache and was memoised
+
+
+def test_memo_counts_each_subset_once(parts):
+    vf = _vf(parts)
+    vf.values([[0, 1], [1, 0], {0, 1}])
+    assert vf.forward_passes == 2  # v(all) for the cache + {0, 1}
+
+
+def test_prefix_reuse_loo_equals_naive_loo(parts):
+    from analysis.probes.traceback.ablation import leave_one_out
+
+    fast = leave_one_out(_vf(parts))
+    naive = leave_one_out(_vf(parts, reuse_prefix=False))
+    assert fast == pytest.approx(naive, abs=1e-4)
+    assert any(abs(s) > 1e-3 for s in naive)  # the comparison is not between zeros
+
+
+def test_batched_equals_single(parts):
+    subsets = [s for r in range(6) for s in itertools.combinations(range(5), r)][:20]
+    single = _vf(parts).values(subsets)
+    batched = _vf(parts, batch_size=4).values(subsets)
+    unbatched_uncached = _vf(parts, batch_size=3, reuse_prefix=False).values(subsets)
+    assert batched == pytest.approx(single, abs=1e-4)
+    assert unbatched_uncached == pytest.approx(single, abs=1e-4)
+
+
+def test_shapley_efficiency_exact_on_all_permutations(parts):
+    """With every permutation of 3 players the MC estimate is the exact Shapley value, whose sum is
+    v(all) − v(∅) (efficiency); checked against the closed-form Shapley formula too."""
+    from analysis.probes.traceback.shapley import marginal_gains
+    from analysis.probes.traceback.value import ValueFunction
+
+    model, builder, answer = parts
+    vf = ValueFunction(model, builder, PASSAGES[:3], answer)
+    players = [frozenset([i]) for i in range(3)]
+    n_perm = 600  # 3! = 6 orders; 600 draws visit each ~100 times, so use the exact formula below
+    gains = marginal_gains(vf, players, n_perm, seed=1)
+    mc = [sum(g) / len(g) for g in gains]
+    exact = []
+    for i in range(3):
+        others = [j for j in range(3) if j != i]
+        tot = 0.0
+        for r in range(3):
+            for s in itertools.combinations(others, r):
+                w = math.factorial(r) * math.factorial(3 - r - 1) / math.factorial(3)
+                tot += w * (vf(set(s) | {i}) - vf(s))
+        exact.append(tot)
+    assert sum(exact) == pytest.approx(vf(range(3)) - vf([]), abs=1e-6)
+    # every permutation's gains telescope to v(all) − v(∅)
+    per_perm = [sum(g[p] for g in gains) for p in range(n_perm)]
+    assert per_perm == pytest.approx([vf(range(3)) - vf([])] * n_perm, abs=1e-6)
+    assert mc == pytest.approx(exact, abs=0.15 * max(abs(e) for e in exact) + 1e-3)
+    assert vf.forward_passes == 8  # 2^3 subsets, each run once
+
+
+def test_informed_search_keeps_k(parts):
+    from analysis.probes.traceback.tracllm import informed_search, tracllm
+    from analysis.probes.traceback.value import ValueFunction
+
+    model, builder, answer = parts
+    passages = [f"Passage number {i} says {i * 7}." for i in range(13)]
+    vf = ValueFunction(model, builder, passages, answer)
+    kept = informed_search(vf, "loo", k=3)
+    assert len(kept) == 3 and all(0 <= i < 13 for i in kept)
+    res = tracllm(vf, k=3, n_permutations=2)
+    assert len(res.top_k) == 3 and len(set(res.top_k)) == 3
+    assert sum(not math.isnan(s) for s in res.scores) >= 3
+    assert res.scores[res.top_k[0]] == max(s for s in res.scores if not math.isnan(s))
+
+
+def test_budget_guard_refuses_before_running(parts):
+    from analysis.probes.traceback.ablation import leave_one_out
+    from analysis.probes.traceback.budget import BudgetExceeded, ForwardBudget, estimate_forward_passes
+
+    vf = _vf(parts, budget=ForwardBudget(limit=4))
+    with pytest.raises(BudgetExceeded):
+        leave_one_out(vf)  # needs 6
+    assert vf.forward_passes == 0
+    assert estimate_forward_passes("loo", 5) == 6
+    assert estimate_forward_passes("shapley", 10, n_permutations=5) == 55
+    # TracLLM n=16, K=5: scored rounds of 8 then 10 nodes; (2 + N)·(m + 1) per round with N = 5
+    assert estimate_forward_passes("tracllm", 16, k=5, n_permutations=5) == 7 * 9 + 7 * 11
