@@ -15,11 +15,19 @@ from storage.importers.source import SourceFile
 
 #: extensions a harness result file can have; other files inside folders/zips are skipped
 RESULT_SUFFIXES = {".json", ".jsonl", ".csv", ".tsv", ".parquet"}
+#: full-name endings read as well (HELMET writes ``<output>.json.score``)
+RESULT_ENDINGS = (".json.score",)
 
 
 def max_file_bytes() -> int:
     """Per-file size limit in bytes (``$LONGSCOPE_MAX_FILE_MB``, default 1024 MB)."""
     return int(float(os.environ.get("LONGSCOPE_MAX_FILE_MB", "1024")) * 1024 * 1024)
+
+
+def is_result_file(name: str) -> bool:
+    """True for a name with a result-file extension (or ending, e.g. ``.json.score``)."""
+    lower = name.lower()
+    return Path(lower).suffix in RESULT_SUFFIXES or lower.endswith(RESULT_ENDINGS)
 
 
 @dataclass
@@ -29,6 +37,36 @@ class SkippedInput:
     path: str
     reason: str
     error: bool
+
+
+def _redundant_reason(name: str, siblings: set[str]) -> str | None:
+    if name.endswith(".json.score") and name[: -len(".score")] in siblings:
+        return f"skipped: {name[: -len('.score')]} beside it holds the same averaged_metrics"
+    if name == "submission.csv" and any(s.endswith(".jsonl") for s in siblings):
+        return "skipped: RULER submission.csv repeats the predictions of the <task>.jsonl files beside it"
+    return None
+
+
+def drop_redundant(sources: list[SourceFile]) -> tuple[list[SourceFile], list[SkippedInput]]:
+    """Set aside files that only repeat a file beside them (same folder, same batch).
+
+    - HELMET ``X.json.score`` is ``X.json``'s ``averaged_metrics``;
+    - RULER ``submission.csv`` is built from the ``<task>.jsonl`` files of its ``pred/`` folder
+      (which also carry the references, so the samples can be scored).
+
+    Reading both would store the same rows twice in one run. Returns (kept, skipped-with-reason).
+    """
+    folders: dict[str, set[str]] = {}
+    for src in sources:
+        folders.setdefault(src.folder, set()).add(src.name)
+    kept, skipped = [], []
+    for src in sources:
+        reason = _redundant_reason(src.name, folders[src.folder])
+        if reason:
+            skipped.append(SkippedInput(src.path, reason, False))
+        else:
+            kept.append(src)
+    return kept, skipped
 
 
 def _too_big(size: int) -> str | None:
@@ -51,7 +89,7 @@ def from_zip(name: str, data: bytes) -> tuple[list[SourceFile], list[SkippedInpu
             path = f"{name}/{member}"
             if info.is_dir() or "__MACOSX" in member or Path(member).name.startswith("."):
                 continue
-            if Path(member).suffix.lower() not in RESULT_SUFFIXES:
+            if not is_result_file(member):
                 skipped.append(SkippedInput(path, "not a result file type (skipped)", False))
                 continue
             reason = _too_big(info.file_size)
@@ -62,7 +100,8 @@ def from_zip(name: str, data: bytes) -> tuple[list[SourceFile], list[SkippedInpu
                 sources.append(SourceFile(path, zf.read(info)))
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
                 skipped.append(SkippedInput(path, f"cannot read zip member: {exc}", True))
-    return sources, skipped
+    kept, copies = drop_redundant(sources)
+    return kept, skipped + copies
 
 
 def from_upload(name: str, data: bytes) -> tuple[list[SourceFile], list[SkippedInput]]:
@@ -93,7 +132,7 @@ def from_paths(paths: list[str | Path]) -> tuple[list[SourceFile], list[SkippedI
                 continue
             posix = f.resolve().as_posix()
             suffix = f.suffix.lower()
-            if suffix != ".zip" and suffix not in RESULT_SUFFIXES:
+            if suffix != ".zip" and not is_result_file(f.name):
                 if root.is_file():
                     skipped.append(SkippedInput(posix, f"unknown format: extension {suffix or 'none'} is not a result file type", True))
                 else:
@@ -110,4 +149,5 @@ def from_paths(paths: list[str | Path]) -> tuple[list[SourceFile], list[SkippedI
                 skipped += k
             else:
                 sources.append(SourceFile(posix, data))
-    return sources, skipped
+    kept, copies = drop_redundant(sources)
+    return kept, skipped + copies

@@ -336,3 +336,40 @@ def test_wide_csv_malformed_named(name, text, where):
 def test_wide_csv_passkey_is_accuracy():
     [p] = wide_csv.parse(_src("passkey-yarn.csv", ",4096,8192\nNousResearch/Yarn-Mistral-7b-64k,1.0,\n"))
     assert (p.score_scale, p.benchmark, len(p.task_scores), p.task_scores.metric[0]) == ("frac_0_1", "passkey", 1, "accuracy")
+
+
+# --------------------------------------------------------------- files that repeat a file beside them
+
+def test_helmet_score_beside_its_output_is_not_stored_twice(store, tmp_path):
+    folder = tmp_path / "output" / "Llama-3.1-8B-Instruct"
+    folder.mkdir(parents=True)
+    out = _helmet_output()
+    (folder / HELMET_NAME).write_text(json.dumps(out))
+    (folder / f"{HELMET_NAME}.score").write_text(json.dumps(out["averaged_metrics"]))
+    plan, written = ingest_paths([tmp_path / "output"], store)
+    assert len(written) == 1 and not plan.failed
+    assert [o.status for o in plan.files if o.path.endswith(".score")] == ["skipped"]
+    assert store.cursor().execute("SELECT count(*) FROM task_scores").fetchone()[0] == 1
+
+    # a .score file alone (the big output deleted) is read; its model is its folder's name
+    solo = tmp_path / "solo" / "Qwen2.5-7B-Instruct"
+    solo.mkdir(parents=True)
+    (solo / f"{HELMET_NAME}.score").write_text(json.dumps(out["averaged_metrics"]))
+    plan, written = ingest_paths([solo / f"{HELMET_NAME}.score"], store)
+    assert [o.status for o in plan.files] == ["ready"] and len(written) == 1
+    run = store.cursor().execute("SELECT model, model_source FROM runs WHERE run_id = ?", [written.popitem()[1]]).fetchone()
+    assert run == ("Qwen2.5-7B-Instruct", "folder")
+
+
+def test_ruler_submission_beside_task_jsonl_is_skipped(store, tmp_path, real_data):
+    pred = tmp_path / "llama" / "synthetic" / "4096" / "pred"
+    pred.mkdir(parents=True)
+    (pred / "qa_1.jsonl").write_text(_ruler_line(0, "Paris", ["Paris"]) + "\n" + _ruler_line(1, "Rome", ["Paris"]))
+    (pred / "submission.csv").write_text("Task,ID,Prediction\nqa_1,7000,Paris\nqa_1,7001,Rome\n")
+    (pred / "summary-qa_1.csv").write_text("0,1\nTasks,qa_1\nScore,50.0\nNulls,0/2\n")
+    plan, written = ingest_paths([tmp_path], store)
+    assert len(written) == 1 and not plan.failed
+    assert [o.status for o in plan.files if o.path.endswith("submission.csv")] == ["skipped"]
+    cur = store.cursor()
+    assert cur.execute("SELECT count(*), avg(score_raw) FROM samples").fetchone() == (2, 50.0)
+    assert cur.execute("SELECT value_raw, n_samples FROM task_scores").fetchone() == (50.0, 2)

@@ -107,7 +107,8 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     samples = None if data is None else _samples(dataset, input_len, data, metric_keys)
     return [ParsedFile(
         format=FORMAT,
-        run_key=f"{FORMAT}:{src.folder}:{model or src.path}",
+        # one output folder per model (HELMET default); a file without folders keys by its model
+        run_key=f"{FORMAT}:{src.folder}" if src.parts else f"{FORMAT}:{model or src.path}",
         benchmark="helmet",
         score_scale="pct_0_100",
         length_unit="tokens",
