@@ -12,7 +12,7 @@ import pytest
 
 from storage.importers import helmet, lm_eval, registry, ruler_pred, ruler_summary, wide_csv
 from storage.importers.source import FormatError, SourceFile
-from storage.ingest import ERROR, READY, ingest_paths, prepare
+from storage.ingest import READY, commit, ingest_paths, prepare
 
 RULER_PRED = "HaoranDeng__RULER/scripts/benchmark_root/llama3.1-8b-chat/synthetic/4096/pred"
 YARN = "jquesnelle__yarn/data"
@@ -130,8 +130,6 @@ def test_ruler_task_jsonl_scored_with_ruler_rules(store):
     summary = _src(f"{folder}/summary.csv", "0,1\nTasks,qa_1\nScore,50.0\nNulls,0/2\n")
     plan = prepare([src_mv, src_qa, summary], store)
     assert len(plan.runs) == 1
-    from storage.ingest import commit
-
     commit(plan, store)
     got = store.cursor().execute("SELECT avg(score) FROM samples WHERE task = 'qa_1'").fetchone()[0]
     assert got == 0.5  # equals the summary's 50.0 / 100
@@ -373,3 +371,16 @@ def test_ruler_submission_beside_task_jsonl_is_skipped(store, tmp_path, real_dat
     cur = store.cursor()
     assert cur.execute("SELECT count(*), avg(score_raw) FROM samples").fetchone() == (2, 50.0)
     assert cur.execute("SELECT value_raw, n_samples FROM task_scores").fetchone() == (50.0, 2)
+
+
+def test_whole_yarn_folder_in_one_batch(store, real_data):
+    plan, written = ingest_paths([real_data / YARN], store)
+    assert not plan.failed and sum(o.status == READY for o in plan.files) == 20
+    cur = store.cursor()
+    runs = dict(cur.execute("SELECT harness, count(*) FROM runs GROUP BY 1").fetchall())
+    # 4 models in the lm-eval files; 3 + 4 + 6 + 7 model rows in the 4 CSVs
+    assert runs == {"lm_eval": 4, "wide_model_length_csv": 20}
+    # per model: arc 2 + hellaswag 2 + 57 MMLU subjects x 2 + truthfulqa 2 metrics
+    per_run = cur.execute("""SELECT DISTINCT count(*) FROM task_scores JOIN runs USING (run_id)
+                             WHERE harness = 'lm_eval' GROUP BY run_id""").fetchall()
+    assert per_run == [(120,)]

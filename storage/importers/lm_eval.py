@@ -14,7 +14,6 @@ on the ``perplexity`` scale (not normalised). See ../shared/notes/result_formats
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
