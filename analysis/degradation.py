@@ -1,0 +1,48 @@
+"""Score vs context length: one point per (run, length) with n and a 95% bootstrap CI.
+
+A point's value is the mean over its strata means: for NIAH the trials at that length (all
+depths pooled); for per-sample results the mean of the task means (RULER averages tasks with
+equal weight); for task scores without samples the mean over tasks, and the tasks are then the
+resampled units. Source: RULER (Hsieh et al. 2024) reports per-length means over tasks.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.bootstrap import N_RESAMPLES, expand, stratified_mean_ci
+from analysis.lengths import axis_key
+
+POINT_COLUMNS = ["run_id", "axis", "length_value", "length_label", "length_unit", "tokenizer", "metric_kind",
+                 "source", "mean", "low", "high", "n", "tasks"]
+
+
+def length_points(obs: pd.DataFrame, n_resamples: int = N_RESAMPLES) -> pd.DataFrame:
+    """One row per (run, length) with mean, 95% CI and n.
+
+    Args:
+        obs: ``storage.results.length_observations`` frame (value/count histograms).
+
+    Returns:
+        Columns :data:`POINT_COLUMNS`: ``n`` counts observations (trials, samples or tasks per
+        ``source``), ``tasks`` the distinct tasks; ``axis`` from :func:`analysis.lengths.axis_key`.
+        Sorted by run, then length.
+    """
+    if obs.empty:
+        return pd.DataFrame(columns=POINT_COLUMNS)
+    obs = obs.copy()
+    obs["length_label"] = obs["length_label"].astype(object).where(obs["length_label"].notna(), None)
+    obs["_lv"] = obs["length_value"].fillna(-1.0)
+    obs["_ll"] = obs["length_label"].fillna("")
+    rows = []
+    for (run_id, lv, ll, kind), g in obs.groupby(["run_id", "_lv", "_ll", "metric_kind"], sort=True):
+        strata = [expand(s["value"], s["count"]) for _, s in g.groupby("stratum", sort=True)]
+        mean, low, high = stratified_mean_ci(strata, n_resamples=n_resamples)
+        first = g.iloc[0]
+        value = None if lv == -1.0 else lv
+        rows.append({"run_id": run_id, "axis": axis_key(first["length_unit"], value),
+                     "length_value": np.nan if value is None else value, "length_label": ll or None,
+                     "length_unit": first["length_unit"], "tokenizer": first["tokenizer"], "metric_kind": kind,
+                     "source": first["source"], "mean": mean, "low": low, "high": high,
+                     "n": int(g["count"].sum()), "tasks": int(g["task"].nunique())})
+    return pd.DataFrame(rows, columns=POINT_COLUMNS)

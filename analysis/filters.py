@@ -1,0 +1,51 @@
+"""Filters shared by the analysis pages: model subset, benchmark, task, length range.
+
+An empty selection means "no filter". Runs without a model name are matched by their label.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass
+class Filters:
+    """What the user picked. ``length_range`` is (low, high) inclusive, None = any length;
+    rows without a numeric length (bucket labels) are kept unless ``numeric_only``."""
+
+    models: list[str] = field(default_factory=list)
+    benchmarks: list[str] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
+    length_range: tuple[float, float] | None = None
+    numeric_only: bool = False
+
+
+def model_name(runs: pd.DataFrame) -> pd.Series:
+    """The model of each run, or its label when the model is unknown."""
+    return runs["model"].fillna(runs["label"]).astype(str)
+
+
+def filter_runs(runs: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """Runs whose model and benchmark pass ``f``."""
+    keep = pd.Series(True, index=runs.index)
+    if f.models:
+        keep &= model_name(runs).isin(f.models)
+    if f.benchmarks:
+        keep &= runs["benchmark"].isin(f.benchmarks)
+    return runs[keep]
+
+
+def filter_rows(rows: pd.DataFrame, f: Filters, length_column: str = "length_value") -> pd.DataFrame:
+    """Rows (with ``task`` and a length column) whose task and length pass ``f``."""
+    keep = pd.Series(True, index=rows.index)
+    if f.tasks and "task" in rows:
+        keep &= rows["task"].isin(f.tasks)
+    if length_column in rows:
+        lv = rows[length_column].astype(float)
+        if f.length_range is not None:
+            lo, hi = f.length_range
+            keep &= lv.isna() | lv.between(lo, hi)
+        if f.numeric_only:
+            keep &= lv.notna()
+    return rows[keep]

@@ -1,0 +1,57 @@
+"""Length axes: which lengths can share an axis, and how to write them.
+
+Lengths come in different units (result_formats.md §0): tokens (of the tested model's tokenizer -
+different tokenizers count differently), words, characters, words-or-characters (LongBench: words
+for English, characters for Chinese), or only a nominal bucket label ('0-4k', '8k+'). Lengths of
+different units never share an axis; tokens of different tokenizers share one with a warning.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+UNIT_NAMES = {"tokens": "tokens", "words": "words", "characters": "characters",
+              "words_or_characters": "words (English) / characters (Chinese)", "bucket": "length buckets (labels)"}
+
+
+def axis_key(length_unit: str | None, length_value: float | None) -> str:
+    """Axis a length belongs on: the unit, or 'bucket' when there is no numeric length."""
+    if length_value is None or pd.isna(length_value) or length_unit in (None, "bucket"):
+        return "bucket"
+    return str(length_unit)
+
+
+def axis_title(key: str) -> str:
+    """Human title of an axis key, e.g. 'context length (tokens)'."""
+    return f"context length ({UNIT_NAMES.get(key, key)})"
+
+
+def mixing_warnings(points: pd.DataFrame) -> list[str]:
+    """Warnings for one chart: several units (drawn as separate panels) and tokens counted by
+    different tokenizers on one axis.
+
+    Args:
+        points: columns axis, tokenizer, label (one row per plotted point or run).
+    """
+    out = []
+    axes = sorted(points["axis"].dropna().unique())
+    if len(axes) > 1:
+        out.append("Lengths come in different units: " + ", ".join(UNIT_NAMES.get(a, a) for a in axes)
+                   + ". Each unit gets its own panel; lengths are not comparable across panels.")
+    tok = points[points["axis"] == "tokens"]
+    toks = sorted(tok["tokenizer"].fillna("unknown tokenizer").unique())
+    if len(toks) > 1:
+        out.append("Token counts on the tokens axis come from different tokenizers ("
+                   + "; ".join(toks) + "): the same text has different lengths under each.")
+    return out
+
+
+def format_length(value: float | None, label: str | None = None) -> str:
+    """'4K', '128K', '1M', '1,000' style label (K = 1024 for powers of two as RULER writes them)."""
+    if value is None or pd.isna(value):
+        return str(label)
+    v = float(value)
+    if v >= 1024 and v % 1024 == 0 and (v // 1024) % 1 == 0 and v < 1024 ** 2:
+        return f"{int(v // 1024)}K"
+    if v >= 1024 ** 2 and v % (1024 ** 2) == 0:
+        return f"{int(v // 1024 ** 2)}M"
+    return f"{int(v):,}" if v == int(v) else f"{v:g}"

@@ -1,0 +1,72 @@
+"""Write already-parsed runs without an importer, and synthetic stores for tests and benchmarks.
+
+:func:`write_parsed` goes through the ingest pipeline's :func:`storage.ingest.commit` (so
+normalisation and trial numbering are the real ones); each :class:`ParsedFile` stands for one
+file whose bytes are a stand-in (its run key and a counter), recorded in ``files`` as such.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from storage.db import Store
+from storage.ingest import IngestPlan, PlannedRun, commit
+from storage.importers.parsed import ParsedFile
+from storage.importers.source import SourceFile
+
+
+def write_parsed(store: Store, parts: list[ParsedFile]) -> dict[str, int]:
+    """Store parsed files as runs (equal ``run_key`` -> one run); returns run_key -> run_id.
+
+    Raises:
+        storage.ingest.MissingModelError: a run has no model name.
+    """
+    runs: dict[str, PlannedRun] = {}
+    data: dict[str, SourceFile] = {}
+    for i, p in enumerate(parts):
+        src = SourceFile(f"synthetic/{p.run_key}/{i}", f"{p.run_key}\n{i}\n{id(p)}".encode())
+        p.file_id = src.sha256
+        data[src.sha256] = src
+        runs.setdefault(p.run_key, PlannedRun(p.run_key, [])).parts.append(p)
+    return commit(IngestPlan([], runs, data), store)
+
+
+def niah_run(model: str, lengths: list[int], depths: list[float], score, *, trials: int = 1,
+             scale: str = "frac_0_1", tokenizer: str | None = "synthetic", key: str | None = None) -> ParsedFile:
+    """A NIAH run on a (length x depth) grid; ``score(length, depth, trial)`` gives the raw score."""
+    rows = [(L, d, float(score(L, d, t))) for L in lengths for d in depths for t in range(trials)]
+    df = pd.DataFrame(rows, columns=["context_length", "depth_percent", "score_raw"])
+    return ParsedFile(format="synthetic", run_key=key or f"niah:{model}", benchmark="niah", score_scale=scale,
+                      length_unit="tokens", model=model, model_source="field", tokenizer=tokenizer,
+                      niah_trials=df)
+
+
+def synthetic_store(store: Store, n_runs: int = 100, trials_total: int = 1_000_000, seed: int = 0) -> None:
+    """Fill ``store`` with ``n_runs`` binary NIAH runs (35 lengths x 35 depths x repeats) holding
+    ``trials_total`` trials in all, plus a 13-task RULER-like task-score run per model (6 lengths).
+    Scores fall with length and dip mid-depth, so every view has structure to show."""
+    rng = np.random.default_rng(seed)
+    lengths = np.linspace(1000, 128000, 35).astype(int)
+    depths = np.linspace(0, 100, 35)
+    per_run = trials_total // n_runs
+    reps = max(1, per_run // (len(lengths) * len(depths)))
+    tasks = [f"task_{i}" for i in range(13)]
+    ruler_lengths = [4096, 8192, 16384, 32768, 65536, 131072]
+    for r in range(n_runs):
+        model = f"model-{r:03d}"
+        L, D, T = np.meshgrid(lengths, depths, np.arange(reps), indexing="ij")
+        p = 0.98 - (0.2 + 0.5 * rng.random()) * L / 128000 - 0.15 * np.exp(-((D - 50) / 25) ** 2)
+        trials = pd.DataFrame({"context_length": L.ravel(), "depth_percent": D.ravel(),
+                               "score_raw": (rng.random(L.size) < p.ravel()).astype(float)})
+        niah = ParsedFile(format="synthetic", run_key=f"niah:{model}", benchmark="niah", score_scale="binary",
+                          length_unit="tokens", model=model, model_source="field", tokenizer="synthetic",
+                          niah_trials=trials)
+        base = 80 + 15 * rng.random()
+        scores = pd.DataFrame([
+            {"task": t, "length_value": float(n), "length_label": str(n), "metric": "score", "scale": "pct_0_100",
+             "value_raw": max(0.0, base - 3 * i * rng.random() + 3 * rng.standard_normal()), "n_samples": 500}
+            for i, n in enumerate(ruler_lengths) for t in tasks])
+        ruler = ParsedFile(format="synthetic", run_key=f"ruler:{model}", benchmark="ruler", score_scale="pct_0_100",
+                           length_unit="tokens", model=model, model_source="field", tokenizer="synthetic",
+                           task_scores=scores)
+        write_parsed(store, [niah, ruler])
