@@ -1,0 +1,80 @@
+"""Score-vs-length points from the store: means, n and bootstrap CIs by hand; unit mixing."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.bootstrap import diff_of_means_ci, stratified_mean_ci
+from analysis.degradation import length_points
+from analysis.depth import length_bands, u_shape
+from analysis.lengths import mixing_warnings
+from storage.importers.parsed import ParsedFile
+from storage.results import depth_observations, length_observations
+from storage.synthetic import niah_run, write_parsed
+
+
+def _samples_run(model, unit="tokens", tokenizer="tok-a"):
+    rows = [("a", i, 4096.0, float(i % 2)) for i in range(4)] + [("b", i, 4096.0, 1.0) for i in range(2)]
+    df = pd.DataFrame(rows, columns=["task", "row_index", "length_value", "score_raw"]).assign(scale="binary")
+    return ParsedFile(format="synthetic", run_key=f"s:{model}", benchmark="ruler", score_scale="binary",
+                      length_unit=unit, model=model, model_source="field", tokenizer=tokenizer, samples=df)
+
+
+def test_niah_points_by_hand(store):
+    ids = write_parsed(store, [niah_run("m", [1000, 2000], [0, 50, 100],
+                                        lambda L, d, t: 1.0 if (L == 1000 or d != 50) else 0.0, trials=2)])
+    pts = length_points(length_observations(store, list(ids.values()))).set_index("length_value")
+    assert pts.loc[1000.0, "mean"] == 1.0 and (pts.loc[1000.0, "low"], pts.loc[1000.0, "high"]) == (1.0, 1.0)
+    assert pts.loc[2000.0, "mean"] == pytest.approx(4 / 6) and pts.loc[2000.0, "n"] == 6
+    assert 0 <= pts.loc[2000.0, "low"] < 4 / 6 < pts.loc[2000.0, "high"] <= 1
+    assert set(pts["source"]) == {"trials"} and set(pts["axis"]) == {"tokens"}
+
+
+def test_samples_point_is_mean_of_task_means(store):
+    ids = write_parsed(store, [_samples_run("m")])
+    pt = length_points(length_observations(store, list(ids.values()))).iloc[0]
+    # task a: 0,1,0,1 -> 0.5 ; task b: 1,1 -> 1.0 ; RULER-style equal task weights -> 0.75 (pooled would be 4/6)
+    assert pt["mean"] == pytest.approx(0.75) and pt["n"] == 6 and pt["tasks"] == 2 and pt["source"] == "samples"
+
+
+def test_task_scores_are_the_units(store):
+    ts = pd.DataFrame({"task": ["x", "y", "z"], "length_value": [8192.0] * 3, "metric": "score", "scale": "pct_0_100",
+                       "value_raw": [90.0, 80.0, 40.0]})
+    p = ParsedFile(format="synthetic", run_key="t", benchmark="ruler", score_scale="pct_0_100", length_unit="tokens",
+                   model="m", model_source="field", task_scores=ts)
+    ids = write_parsed(store, [p])
+    pt = length_points(length_observations(store, list(ids.values()))).iloc[0]
+    assert pt["mean"] == pytest.approx(0.7) and pt["n"] == 3 and pt["source"] == "tasks"
+
+
+def test_units_and_tokenizers_are_never_silently_mixed(store):
+    ids = write_parsed(store, [_samples_run("a", tokenizer="llama3"), _samples_run("b", tokenizer="cl100k"),
+                               _samples_run("c", unit="words", tokenizer=None)])
+    pts = length_points(length_observations(store, list(ids.values())))
+    warn = mixing_warnings(pts)
+    assert sorted(pts["axis"].unique()) == ["tokens", "words"]
+    assert "different units" in warn[0] and "words" in warn[0]
+    assert "cl100k" in warn[1] and "llama3" in warn[1]
+
+
+def test_stratified_ci_resamples_within_strata():
+    # one stratum constant -> the CI width comes only from the other, halved by the equal weights
+    est, lo, hi = stratified_mean_ci([np.array([1.0] * 50), np.array([0.0, 1.0] * 25)])
+    e2, l2, h2 = stratified_mean_ci([np.array([0.0, 1.0] * 25)])
+    assert est == pytest.approx(0.75) and (hi - lo) == pytest.approx((h2 - l2) / 2, abs=0.03)
+    assert np.isnan(stratified_mean_ci([np.array([1.0])])[1])
+
+
+def test_u_shape_by_hand(store):
+    # edges (0, 100) always right, middle (50) always wrong at every length -> U = 1 exactly
+    ids = write_parsed(store, [niah_run("m", [1000, 2000, 4000, 8000], [0, 50, 100],
+                                        lambda L, d, t: 0.0 if d == 50 else 1.0, trials=3)])
+    obs = depth_observations(store, list(ids.values()))
+    bands = length_bands(obs["context_length"], 2)
+    assert list(bands.unique()) == ["1,000-2,000", "4,000-8,000"]
+    u = u_shape(obs, bands)
+    assert list(u["u"]) == [1.0, 1.0] and list(u["low"]) == [1.0, 1.0] and list(u["n_edges"]) == [12, 12]
+    assert list(u["n_middle"]) == [6, 6]
+    est, lo, hi = diff_of_means_ci(np.array([1, 1, 0, 1.0]), np.array([0, 0, 1, 0.0]))
+    assert est == 0.5 and lo < 0.5 < hi
