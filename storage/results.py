@@ -230,3 +230,27 @@ def run_task_scores(store: Store, run_ids: list[int]) -> pd.DataFrame:
 
 def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: [] for c in columns})
+
+
+def point_rows(store: Store, run_id: int, length_value: float | None, length_label: str | None,
+               limit: int = 500) -> pd.DataFrame:
+    """The trials or samples behind one (run, length) point, for drill-down.
+
+    Columns: task, item (depth/trial or row index), score (0..1), prediction (model response),
+    reference (needle or reference answer). At most ``limit`` rows, lowest scores first.
+    """
+    return store.cursor().execute(
+        """
+        SELECT * FROM (
+            SELECT 'niah' AS task, depth_percent::VARCHAR || '% / trial ' || trial::VARCHAR AS item, score,
+                   response AS prediction, needle AS reference
+            FROM niah_trials WHERE run_id = ? AND context_length = ?
+            UNION ALL
+            SELECT task, row_index::VARCHAR, score, prediction, reference::VARCHAR
+            FROM samples WHERE run_id = ? AND score IS NOT NULL
+              AND (length_value = ? OR (? IS NULL AND length_label = ?))
+              AND NOT EXISTS (SELECT 1 FROM niah_trials WHERE run_id = ?)
+        ) ORDER BY score, task, item LIMIT ?
+        """,
+        [run_id, length_value, run_id, length_value, length_value, length_label, run_id, limit],
+    ).df()

@@ -1,0 +1,62 @@
+"""Length degradation: score vs context length, one line per run, n and a 95% bootstrap band."""
+import pandas as pd
+import streamlit as st
+
+from analysis.bootstrap import N_RESAMPLES
+from analysis.filters import filter_rows, filter_runs
+from analysis.lengths import format_length, mixing_warnings
+from storage.results import point_rows
+from ui import data, downloads
+from ui.figures import line_panels
+from ui.filters import pick_runs, row_filters, sidebar_filters
+
+st.title("Length degradation")
+st.caption("Mean score at every tested context length, one line per run, with a 95% percentile bootstrap band "
+           "(trials, samples stratified by task, or tasks resampled; see n). Log-scaled length axis.")
+store, fp = data.store()
+runs = data.runs(fp)
+runs = runs[runs["kind"] != "empty"]
+if runs.empty:
+    st.info("No scored runs yet: add results on **Upload & runs**.")
+    st.stop()
+
+f = sidebar_filters(runs)
+picked = pick_runs(filter_runs(runs, f))
+if not picked:
+    st.info("Pick at least one run.")
+    st.stop()
+with st.spinner("Bootstrapping confidence intervals…"):
+    obs = data.length_observations(fp, tuple(picked))
+    f = row_filters(f, obs["task"].dropna(), obs["length_value"])
+    points = pd.concat([data.run_length_points(fp, rid, tuple(f.tasks), N_RESAMPLES) for rid in picked],
+                       ignore_index=True)
+points = filter_rows(points, f)
+if points.empty:
+    st.warning("The picked runs have no scores by length (runs scored only overall have no length axis).")
+    st.stop()
+
+names = runs.set_index("run_id")["label"].to_dict()
+for w in mixing_warnings(points):
+    st.warning(w, icon=":material/straighten:")
+fig = line_panels(points, names)
+event = st.plotly_chart(fig, key="deg_chart", on_select="rerun", selection_mode="points")
+downloads.figure(fig, "length_degradation", key="deg-fig")
+
+table = points.assign(run=points["run_id"].map(names),
+                      length=[format_length(v, l) for v, l in zip(points["length_value"], points["length_label"])])
+table = table[["run", "run_id", "length", "length_value", "length_unit", "tokenizer", "metric_kind", "source",
+               "mean", "low", "high", "n", "tasks"]]
+st.dataframe(table, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.3f")
+                                                    for c in ("mean", "low", "high")})
+downloads.table(table, "length_degradation_points", key="deg-table")
+
+sel = (event.selection.points if event and event.selection else []) or []
+hit = next((p for p in sel if p.get("customdata")), None)
+if hit:
+    rid, lv, ll = hit["customdata"]
+    st.subheader(f"Behind the point: {names.get(rid, rid)} at {format_length(None if lv == -1 else lv, ll)}")
+    rows = point_rows(store, int(rid), None if lv == -1 else float(lv), ll or None)
+    st.dataframe(rows, hide_index=True)
+    downloads.table(rows, f"point_run{rid}_{ll or int(lv)}", key="deg-point")
+else:
+    st.caption("Click a point to see the trials or samples behind it.")

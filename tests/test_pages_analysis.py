@@ -1,0 +1,67 @@
+"""AppTest smoke tests of the analysis pages on a small store (values on screen checked by hand)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pathlib import Path
+
+from storage.db import open_store
+from storage.importers.parsed import ParsedFile
+from storage.synthetic import niah_run, write_parsed
+
+ROOT = Path(__file__).resolve().parents[1]
+RULER_LENGTHS = [4096, 8192, 16384, 32768]
+
+
+def _ruler(model, scores, tasks=("a", "b")):
+    rows = [{"task": t, "length_value": float(L), "length_label": str(L), "metric": "score", "scale": "pct_0_100",
+             "value_raw": s, "n_samples": 100} for L, s in zip(RULER_LENGTHS, scores) for t in tasks]
+    return ParsedFile(format="synthetic", run_key=f"ruler:{model}", benchmark="ruler", score_scale="pct_0_100",
+                      length_unit="tokens", model=model, model_source="field", tokenizer="tok",
+                      task_scores=pd.DataFrame(rows))
+
+
+def _samples(model, outcomes, key):
+    df = pd.DataFrame({"task": "qa", "row_index": range(len(outcomes)), "length_value": 4096.0,
+                       "score_raw": outcomes, "scale": "binary", "prediction": "p", "reference": '"r"'})
+    return ParsedFile(format="synthetic", run_key=key, benchmark="babilong", score_scale="binary", length_unit="tokens",
+                      model=model, model_source="field", samples=df, config={"chat_template": model})
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    path = tmp_path / "pages.duckdb"
+    store = open_store(path)
+    parts = [niah_run(f"m{i}", [1000, 4000, 16000], [0, 50, 100],
+                      lambda L, d, t, i=i: float((L < 16000 or d != 50) and not (i == 2 and d == 50)), trials=2)
+             for i in range(3)]
+    parts += [_ruler("m0", [95, 90, 85, 60]), _ruler("m1", [90, 88, 86, 80]), _ruler("m2", [80, 70, 60, 50])]
+    parts += [_samples("m0", [1, 1, 0, 1, 0, 1], "s0"), _samples("m1", [1, 0, 0, 1, 1, 1], "s1")]
+    ids = write_parsed(store, parts)
+    monkeypatch.setenv("LONGSCOPE_DB", str(path))
+    yield ids
+    store.close()
+
+
+def _run(page: str, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_length_degradation(app_db):
+    at = _run("length_degradation", {"runs": f"{app_db['niah:m0']},{app_db['ruler:m1']}"})
+    assert at.title[0].value == "Length degradation"
+    table = at.dataframe[0].value
+    m0 = table[table["run_id"] == app_db["niah:m0"]].set_index("length_value")
+    assert m0.loc[16000.0, "mean"] == pytest.approx(4 / 6) and m0.loc[16000.0, "n"] == 6
+    assert table[table["run_id"] == app_db["ruler:m1"]]["mean"].round(2).tolist() == [0.90, 0.88, 0.86, 0.80]
+    # the picked runs are in the URL: unpicking one updates the link
+    at.multiselect(key="runs").unselect(app_db["ruler:m1"]).run()
+    assert at.query_params["runs"] == str(app_db["niah:m0"])
+    assert len(at.dataframe[0].value) == 3

@@ -1,0 +1,1 @@
+"""Shared Streamlit widgets for the pages: URL state, downloads, filters, cached data access."""

@@ -1,0 +1,67 @@
+"""Sidebar filters (benchmark, model subset, task, length range) and the run picker, each bound to
+the URL via :mod:`ui.url_state` (parameters ``bench``, ``models``, ``tasks``, ``len``, ``runs``)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis.filters import Filters, filter_runs, model_name
+from analysis.lengths import format_length
+from ui import url_state
+
+
+def sidebar_filters(runs: pd.DataFrame) -> Filters:
+    """Draw the benchmark and model-subset filters in the sidebar and return what is picked
+    (add task and length filters with :func:`row_filters` once the rows are known).
+
+    Args:
+        runs: ``storage.results.runs_overview`` frame (options for benchmark and model).
+    """
+    sb = st.sidebar
+    sb.markdown("**Filters**")
+    benches = sorted(runs["benchmark"].dropna().unique())
+    url_state.seed_list("bench", allowed=benches)
+    sb.multiselect("Benchmarks", benches, key="bench", placeholder="all benchmarks")
+    models = sorted(model_name(filter_runs(runs, Filters(benchmarks=st.session_state["bench"]))).unique())
+    url_state.seed_list("models", allowed=models)
+    sb.multiselect("Models (subset)", models, key="models", placeholder="all models",
+                   help="Pick a subset of models; empty = all.")
+    url_state.publish("bench", "models")
+    return Filters(models=list(st.session_state["models"]), benchmarks=list(st.session_state["bench"]))
+
+
+def row_filters(f: Filters, tasks=(), lengths=()) -> Filters:
+    """Add task and length-range filters to ``f`` (drawn in the sidebar).
+
+    Args:
+        tasks: task names to offer (no task filter with fewer than two).
+        lengths: numeric lengths to offer as a range (no range filter with fewer than two).
+    """
+    sb = st.sidebar
+    tasks = sorted(set(tasks))
+    if len(tasks) >= 2:
+        url_state.seed_list("tasks", allowed=tasks)
+        sb.multiselect("Tasks", tasks, key="tasks", placeholder="all tasks")
+        f.tasks = list(st.session_state["tasks"])
+    lengths = sorted({float(x) for x in lengths if pd.notna(x)})
+    if len(lengths) >= 2:
+        cur = url_state.seed_list("len", [lengths[0], lengths[-1]], float, allowed=lengths)
+        st.session_state["len"] = tuple(cur) if len(cur) == 2 else (lengths[0], lengths[-1])
+        sb.select_slider("Length range", lengths, key="len", format_func=format_length)
+        lo, hi = st.session_state["len"]
+        if (lo, hi) != (lengths[0], lengths[-1]):
+            f.length_range = (float(lo), float(hi))
+    url_state.publish("tasks", "len")
+    return f
+
+
+def pick_runs(runs: pd.DataFrame, key: str = "runs", label: str = "Runs", default_n: int = 6,
+              max_selections: int | None = None) -> list[int]:
+    """Multiselect of run ids (shown as '#id label · benchmark'), default the first ``default_n``."""
+    ids = [int(i) for i in runs["run_id"]]
+    names = {int(r.run_id): f"#{r.run_id} {r.label} · {r.benchmark}" for r in runs.itertuples()}
+    url_state.seed_list(key, ids[:default_n], int, allowed=ids)
+    st.multiselect(label, ids, key=key, format_func=names.get, max_selections=max_selections,
+                   placeholder="pick runs")
+    url_state.publish(key)
+    return list(st.session_state[key])
