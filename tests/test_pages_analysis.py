@@ -65,3 +65,21 @@ def test_length_degradation(app_db):
     at.multiselect(key="runs").unselect(app_db["ruler:m1"]).run()
     assert at.query_params["runs"] == str(app_db["niah:m0"])
     assert len(at.dataframe[0].value) == 3
+
+
+def test_effective_length_threshold_from_url(app_db):
+    ids = f"{app_db['ruler:m0']},{app_db['ruler:m1']},{app_db['ruler:m2']}"
+    at = _run("effective_length", {"runs": ids})
+    table = at.dataframe[0].value.set_index("name")
+    # m0 95/90/85/60: 85 < 85.6 -> 8K; m1 90/88/86/80 -> 16K; m2 80/... -> <4K
+    assert table.loc[f"#{app_db['ruler:m0']} m0", "effective length"] == "8K"
+    assert table.loc[f"#{app_db['ruler:m1']} m1", "effective length"] == "16K"
+    assert table.loc[f"#{app_db['ruler:m2']} m2", "effective length"] == "<4K"
+    # wAvg inc of m1 = (90 + 2*88 + 3*86 + 4*80) / 10 = 84.4
+    assert table.loc[f"#{app_db['ruler:m1']} m1", "wAvg (inc)"] == pytest.approx(84.4)
+    at = _run("effective_length", {"runs": ids, "threshold": "80"})
+    table = at.dataframe[0].value.set_index("name")
+    assert table.loc[f"#{app_db['ruler:m0']} m0", "effective length"] == "16K"
+    assert table.loc[f"#{app_db['ruler:m1']} m1", "effective length"] == ">32K"
+    at.number_input(key="threshold").set_value(90.0).run()
+    assert at.query_params["threshold"] == "90"
