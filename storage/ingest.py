@@ -123,9 +123,15 @@ class PlannedRun:
 
     @property
     def config(self) -> dict:
+        """The parts' configs merged; a key whose values are dicts in several parts merges those
+        dicts (e.g. one prompt per BABILong file under one key), otherwise the last part wins."""
         out: dict = {}
         for p in self.parts:
-            out.update(p.config)
+            for key, value in p.config.items():
+                if isinstance(value, dict) and isinstance(out.get(key), dict):
+                    out[key] = {**out[key], **value}
+                else:
+                    out[key] = value
         return out
 
     def counts(self) -> dict[str, int]:
