@@ -83,3 +83,13 @@ def test_effective_length_threshold_from_url(app_db):
     assert table.loc[f"#{app_db['ruler:m1']} m1", "effective length"] == ">32K"
     at.number_input(key="threshold").set_value(90.0).run()
     assert at.query_params["threshold"] == "90"
+
+
+def test_depth_u_shape(app_db):
+    at = _run("depth", {"runs": f"{app_db['niah:m0']},{app_db['niah:m2']}", "bands": "1"})
+    u = at.dataframe[0].value.set_index("run_id")
+    # m2 misses every depth-50 trial and gets the edges right: U = 1 - 0 exactly
+    assert u.loc[app_db["niah:m2"], "u"] == 1.0 and u.loc[app_db["niah:m2"], "n_middle"] == 6
+    # m0 misses depth 50 only at 16000: middle = 4/6, edges = 1 -> U = 1/3
+    assert u.loc[app_db["niah:m0"], "u"] == pytest.approx(1 / 3)
+    assert not at.warning

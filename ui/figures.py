@@ -70,3 +70,45 @@ def line_panels(points: pd.DataFrame, names: dict[int, str], y_title: str = "sco
                           row=row, col=1)
     fig.update_layout(height=380 * max(1, len(panels)), margin={"t": 40, "b": 30}, legend={"orientation": "h", "y": -0.15})
     return fig
+
+
+def depth_panels(points: pd.DataFrame, names: dict[int, str]) -> go.Figure:
+    """Score vs depth percent, one panel per length band, one line (with 95% CI band) per run.
+
+    Args:
+        points: ``analysis.depth.depth_points`` rows.
+    """
+    bands = list(dict.fromkeys(points.sort_values("band_start")["band"]))
+    fig = make_subplots(rows=1, cols=max(1, len(bands)), shared_yaxes=True,
+                        subplot_titles=[f"length {b}" for b in bands])
+    order = {rid: i for i, rid in enumerate(dict.fromkeys(points["run_id"]))}
+    for col, band in enumerate(bands, start=1):
+        for rid, g in points[points["band"] == band].groupby("run_id", sort=False):
+            c, x = color(order[rid]), g["depth_percent"].tolist()
+            if g["low"].notna().any():
+                fig.add_trace(go.Scatter(x=x + x[::-1], y=list(g["high"]) + list(g["low"])[::-1], fill="toself",
+                                         fillcolor=_rgba(c, 0.15), line={"width": 0}, hoverinfo="skip",
+                                         showlegend=False, legendgroup=str(rid)), row=1, col=col)
+            fig.add_trace(go.Scatter(x=x, y=g["mean"], mode="lines+markers", name=names.get(rid, str(rid)),
+                                     legendgroup=str(rid), showlegend=col == 1, line={"color": c},
+                                     text=[f"n={n} · 95% CI {lo:.3g}–{hi:.3g}" for n, lo, hi in
+                                           zip(g["n"], g["low"], g["high"])],
+                                     hovertemplate="depth %{x}%<br>mean %{y:.3g}<br>%{text}<extra>%{fullData.name}</extra>"),
+                          row=1, col=col)
+        fig.update_xaxes(title_text="depth percent", range=[-2, 102], row=1, col=col)
+    fig.update_yaxes(title_text="score (0-1)", row=1, col=1)
+    fig.update_layout(height=420, margin={"t": 40}, legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def u_shape_bars(u: pd.DataFrame, names: dict[int, str]) -> go.Figure:
+    """Edges-minus-middle per band and run, with the 95% CI as error bars (``analysis.depth.u_shape``)."""
+    fig = go.Figure()
+    for i, (rid, g) in enumerate(u.groupby("run_id", sort=False)):
+        fig.add_trace(go.Bar(x=g["band"], y=g["u"], name=names.get(rid, str(rid)), marker_color=color(i),
+                             error_y={"type": "data", "symmetric": False, "array": (g["high"] - g["u"]).tolist(),
+                                      "arrayminus": (g["u"] - g["low"]).tolist()}))
+    fig.add_hline(y=0, line_color="grey")
+    fig.update_layout(barmode="group", height=340, yaxis_title="edges − middle (score)", xaxis_title="length band",
+                      margin={"t": 20})
+    return fig
