@@ -93,3 +93,19 @@ def test_depth_u_shape(app_db):
     # m0 misses depth 50 only at 16000: middle = 4/6, edges = 1 -> U = 1/3
     assert u.loc[app_db["niah:m0"], "u"] == pytest.approx(1 / 3)
     assert not at.warning
+
+
+def test_correlation(app_db):
+    at = _run("correlation", {"min_n": "3"})
+    matrix = at.dataframe[0].value
+    # three models with niah + ruler; m0, m1 also babilong
+    assert matrix.shape == (3, 3)
+    pairs = at.dataframe[1].value.set_index(["a", "b"])
+    nr = pairs.loc[("niah", "ruler")]
+    # niah means m0 = m1 = 16/18, m2 = 12/18; ruler means m0 82.5, m1 86, m2 65 -> ranks (2.5, 2.5, 1) vs
+    # (2, 3, 1): rho = 1.5 / sqrt(1.5 * 2)
+    assert nr["n"] == 3 and bool(nr["enough"]) and nr["spearman"] == pytest.approx(1.5 / 3 ** 0.5)
+    bab = pairs.loc[("babilong", "niah")]
+    assert bab["n"] == 2 and not bool(bab["enough"])
+    at.selectbox(key="pair").set_value("niah | ruler").run()
+    assert at.query_params["pair"] == "niah | ruler"

@@ -112,3 +112,47 @@ def u_shape_bars(u: pd.DataFrame, names: dict[int, str]) -> go.Figure:
     fig.update_layout(barmode="group", height=340, yaxis_title="edges − middle (score)", xaxis_title="length band",
                       margin={"t": 20})
     return fig
+
+
+def correlation_grid(pairs: pd.DataFrame, columns: list[str], method: str) -> go.Figure:
+    """Correlation matrix drawn as square scatter markers (so a click reports the cell - Plotly
+    heatmap traces report no selection in Streamlit). Colour = ``method`` coefficient on a
+    diverging scale centred at 0; pairs without enough shared models are grey. ``customdata``
+    of each marker is (a, b)."""
+    rows = []
+    for p in pairs.itertuples():
+        for a, b in ((p.a, p.b), (p.b, p.a)):
+            rows.append({"x": a, "y": b, "r": getattr(p, method), "n": p.n, "enough": p.enough and pd.notna(getattr(p, method)),
+                         "lo": getattr(p, f"{method}_low"), "hi": getattr(p, f"{method}_high")})
+    cells = pd.DataFrame(rows, columns=["x", "y", "r", "n", "enough", "lo", "hi"])
+    size = max(14, min(60, 560 // max(1, len(columns))))
+    fig = go.Figure()
+    ok, grey = cells[cells["enough"]], cells[~cells["enough"]]
+    fig.add_trace(go.Scatter(
+        x=ok["x"], y=ok["y"], mode="markers+text", marker={"symbol": "square", "size": size, "color": ok["r"],
+                                                           "colorscale": "RdBu", "cmin": -1, "cmax": 1,
+                                                           "colorbar": {"title": method}},
+        text=[f"{r:.2f}" for r in ok["r"]], textfont={"size": 10}, customdata=list(zip(ok["x"], ok["y"])),
+        hovertext=[f"{x} vs {y}<br>{method} {r:.3f} (95% CI {lo:.2f}–{hi:.2f})<br>n = {n} shared models"
+                   for x, y, r, lo, hi, n in zip(ok["x"], ok["y"], ok["r"], ok["lo"], ok["hi"], ok["n"])],
+        hoverinfo="text", name="enough models"))
+    fig.add_trace(go.Scatter(
+        x=grey["x"], y=grey["y"], mode="markers+text", marker={"symbol": "square", "size": size, "color": "#d0d0d0"},
+        text=[f"n={n}" for n in grey["n"]], textfont={"size": 9, "color": "#777"},
+        customdata=list(zip(grey["x"], grey["y"])), hovertext=[f"{x} vs {y}: only {n} shared models" for x, y, n in
+                                                               zip(grey["x"], grey["y"], grey["n"])],
+        hoverinfo="text", name="too few shared models"))
+    fig.update_xaxes(categoryorder="array", categoryarray=columns, type="category")
+    fig.update_yaxes(categoryorder="array", categoryarray=columns[::-1], type="category")
+    fig.update_layout(height=max(360, 60 + size * len(columns) * 1.15), margin={"t": 20}, showlegend=False,
+                      plot_bgcolor="white")
+    return fig
+
+
+def pair_scatter(matrix: pd.DataFrame, a: str, b: str) -> go.Figure:
+    """Scatter of two columns of the models x benchmarks matrix over their shared models."""
+    pair = matrix[[a, b]].dropna()
+    fig = go.Figure(go.Scatter(x=pair[a], y=pair[b], mode="markers+text", text=pair.index, textposition="top center",
+                               hovertemplate="%{text}<br>" + f"{a} " + "%{x:.3f}<br>" + f"{b} " + "%{y:.3f}<extra></extra>"))
+    fig.update_layout(xaxis_title=f"{a} (0-1)", yaxis_title=f"{b} (0-1)", height=420, margin={"t": 20})
+    return fig
