@@ -109,3 +109,17 @@ def test_correlation(app_db):
     assert bab["n"] == 2 and not bool(bab["enough"])
     at.selectbox(key="pair").set_value("niah | ruler").run()
     assert at.query_params["pair"] == "niah | ruler"
+
+
+def test_compare_runs(app_db):
+    at = _run("compare_runs", {"base": str(app_db["s0"]), "cand": str(app_db["s1"])})
+    cfg = at.dataframe[0].value.set_index("field")
+    assert cfg.loc["chat template", "baseline"] == "m0" and bool(cfg.loc["chat template", "differs"])
+    assert not bool(cfg.loc["scale", "differs"])
+    # s0 = 1 1 0 1 0 1, s1 = 1 0 0 1 1 1: both right 3, only base 1, only cand 1, both wrong 1
+    table = at.dataframe[1].value
+    assert table.loc["baseline right"].tolist() == [3, 1] and table.loc["baseline wrong"].tolist() == [1, 1]
+    assert "McNemar" in at.markdown[0].value and "p = 1" in at.markdown[0].value
+    at = _run("compare_runs", {"base": str(app_db["niah:m0"]), "cand": str(app_db["niah:m2"])})
+    # m2 - m0: depth 50 at 1000 and 4000 -> -1; elsewhere 0
+    assert at.metric[0].value == f"{-2 / 9:+.3f}"

@@ -156,3 +156,26 @@ def pair_scatter(matrix: pd.DataFrame, a: str, b: str) -> go.Figure:
                                hovertemplate="%{text}<br>" + f"{a} " + "%{x:.3f}<br>" + f"{b} " + "%{y:.3f}<extra></extra>"))
     fig.update_layout(xaxis_title=f"{a} (0-1)", yaxis_title=f"{b} (0-1)", height=420, margin={"t": 20})
     return fig
+
+
+def diff_heatmap(cells: pd.DataFrame, row_title: str, column_title: str) -> go.Figure:
+    """Candidate − baseline heatmap (``analysis.compare.cell_diff``) on a diverging scale centred at
+    0, with cells that only one run has marked (× only baseline, ○ only candidate)."""
+    cols = list(dict.fromkeys(cells.sort_values("column_order")["column"]))
+    rows = list(dict.fromkeys(cells.sort_values(["row_order", "row"])["row"]))
+    both = cells[cells["presence"] == "both"]
+    z = both.pivot_table(index="row", columns="column", values="diff", aggfunc="mean").reindex(index=rows, columns=cols)
+    lim = float(max(abs(both["diff"]).max(), 1e-9)) if len(both) else 1.0
+    fig = go.Figure(go.Heatmap(z=z.values, x=cols, y=rows, colorscale="RdBu", zmid=0, zmin=-lim, zmax=lim,
+                               colorbar={"title": "cand − base"},
+                               hovertemplate=f"{row_title} %{{y}}<br>{column_title} %{{x}}<br>diff %{{z:.3f}}<extra></extra>"))
+    for presence, symbol in (("only baseline", "x"), ("only candidate", "circle-open")):
+        sub = cells[cells["presence"] == presence]
+        if len(sub):
+            fig.add_trace(go.Scatter(x=sub["column"], y=sub["row"], mode="markers", name=presence,
+                                     marker={"symbol": symbol, "size": 10, "color": "black"},
+                                     hovertemplate=f"{presence}<br>%{{y}} · %{{x}}<extra></extra>"))
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=cols, title_text=column_title)
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=rows, title_text=row_title)
+    fig.update_layout(height=max(360, 40 + 22 * len(rows)), margin={"t": 20}, legend={"orientation": "h", "y": -0.2})
+    return fig
