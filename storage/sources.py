@@ -148,6 +148,6 @@ def from_paths(paths: list[str | Path]) -> tuple[list[SourceFile], list[SkippedI
                 sources += s
                 skipped += k
             else:
-                sources.append(SourceFile(posix, data))
+                sources.append(SourceFile(posix, data, disk_path=posix))
     kept, copies = drop_redundant(sources)
     return kept, skipped + copies

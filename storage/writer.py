@@ -5,7 +5,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from storage.db import Store
 from storage.importers.parsed import NIAH_COLUMNS, SAMPLE_COLUMNS, TASK_SCORE_COLUMNS, ParsedFile
@@ -52,15 +54,28 @@ def _no_nan(value: Any) -> Any:
     return value
 
 
-def _conform(df: pd.DataFrame, columns: list[str], json_columns: tuple[str, ...]) -> pd.DataFrame:
-    """``df`` with exactly ``columns`` (+ file_id, source_file), missing ones as NULL, JSON serialised."""
-    out = pd.DataFrame(index=df.index)
-    for col in [*columns, "file_id", "source_file"]:
-        out[col] = df[col] if col in df else None
-    for col in json_columns:
-        out[col] = [_json(v) for v in out[col]]
-    out["_ord"] = range(len(out))
-    return out
+def _arrow_column(values: pd.Series) -> pa.Array:
+    """``values`` as an Arrow array (zero-copy for numbers); mixed-type objects become text."""
+    try:
+        return pa.Array.from_pandas(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None or (isinstance(v, float) and v != v) else str(v) for v in values], pa.string())
+
+
+def _conform(df: pd.DataFrame, columns: list[str], json_columns: tuple[str, ...]) -> pa.Table:
+    """``df`` as an Arrow table with exactly ``columns`` (+ file_id, source_file, _ord), missing ones
+    as NULL, JSON columns serialised. Arrow (not pandas) so DuckDB scans it without per-row Python."""
+    n = len(df)
+    names = [*columns, "file_id", "source_file"]
+    arrays = []
+    for col in names:
+        if col not in df or df[col].isna().all():
+            arrays.append(pa.nulls(n))
+        elif col in json_columns:
+            arrays.append(pa.array([_json(v) for v in df[col]], pa.string()))
+        else:
+            arrays.append(_arrow_column(df[col]))
+    return pa.Table.from_arrays([*arrays, pa.array(np.arange(n))], names=[*names, "_ord"])
 
 
 def write_run(
@@ -94,12 +109,19 @@ def write_run(
     else:
         run_id = run.existing_run_id
         scale = cur.execute("SELECT score_scale FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
-    for f in files:
-        cur.execute(
-            "INSERT OR IGNORE INTO files (file_id, name, path, format, size_bytes, uploaded_by) VALUES (?, ?, ?, ?, ?, ?)",
-            [f.sha256, f.name, f.path, formats.get(f.sha256) or first.format, len(f.data), uploaded_by],
-        )
-        cur.execute("INSERT INTO run_files (run_id, file_id) VALUES (?, ?)", [run_id, f.sha256])
+    # one statement for all files (a run can have thousands); a file feeding several runs is stored once
+    cur.register("_new_files", pa.table({
+        "file_id": [f.sha256 for f in files],
+        "name": [f.name for f in files],
+        "path": [f.path for f in files],
+        "format": [formats.get(f.sha256) or first.format for f in files],
+        "size_bytes": pa.array([len(f.data) for f in files], pa.int64()),
+    }))
+    cur.execute(
+        """INSERT OR IGNORE INTO files (file_id, name, path, format, size_bytes, uploaded_by)
+           SELECT file_id, name, path, format, size_bytes, ? FROM _new_files""", [uploaded_by])
+    cur.execute("INSERT INTO run_files (run_id, file_id) SELECT ?, file_id FROM _new_files", [run_id])
+    cur.unregister("_new_files")
 
     trials = run.frame("niah_trials", parts)
     if trials is not None:
@@ -124,8 +146,8 @@ def write_run(
 
     scores = run.frame("task_scores", parts)
     if scores is not None:
+        scores["scale"] = scores["scale"].fillna(scale) if "scale" in scores else scale
         df = _conform(scores, TASK_SCORE_COLUMNS, ("extra",))
-        df["scale"] = df["scale"].fillna(scale)
         cur.register("_new_scores", df)
         cur.execute(
             f"""INSERT INTO task_scores

@@ -198,3 +198,127 @@ def test_f5_missing_column(store):
     header = F5_HEADER.replace(",fract per turn", "")
     msg = error_of("multi.csv", (header + F5_ROW.rsplit(",", 1)[0] + "\n").encode(), store)
     assert "column 'fract per turn'" in msg and "missing" in msg
+
+
+# ---- generic tidy format (CSV / JSONL / Parquet) ----------------------------------------------
+
+TIDY_ROWS = [  # two trials of one cell (given in reverse trial order), one more cell, two task scores
+    {"model": "m-7b", "benchmark": "niah", "task": "single", "context_length": 4096, "depth_percent": 50.0,
+     "score": 0.0, "scale": "binary", "trial": 1, "needle": "The magic number is 7.", "response": "8"},
+    {"model": "m-7b", "benchmark": "niah", "task": "single", "context_length": 4096, "depth_percent": 50.0,
+     "score": 1.0, "scale": "binary", "trial": 0, "needle": "The magic number is 7.", "response": "7"},
+    {"model": "m-7b", "benchmark": "niah", "task": "single", "context_length": 8192, "depth_percent": 0.0,
+     "score": 1.0, "scale": "binary", "trial": 0, "needle": "The magic number is 3.", "response": "3"},
+    {"model": "m-7b", "benchmark": "ruler", "task": "vt", "context_length": 4096, "depth_percent": None,
+     "score": 85.0, "scale": "pct_0_100", "trial": None, "needle": None, "response": None},
+    {"model": "m-7b", "benchmark": "ruler", "task": "qa_1", "context_length": None, "depth_percent": None,
+     "score": 54.8, "scale": "pct_0_100", "trial": None, "needle": None, "response": None},
+]
+
+
+def tidy_bytes(rows: list[dict], fmt: str) -> bytes:
+    import io
+
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    buf = io.BytesIO()
+    if fmt == "csv":
+        df.to_csv(buf, index=False)
+    elif fmt == "jsonl":
+        buf.write("\n".join(json.dumps({k: v for k, v in r.items() if v is not None}) for r in rows).encode())
+    else:
+        df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_tidy_rows_with_depth_are_trials_the_others_task_scores(store, fmt):
+    src = SourceFile(f"results.{fmt}", tidy_bytes(TIDY_ROWS, fmt))
+    assert registry.detect(src).FORMAT == "tidy"
+    from storage.ingest import commit
+    written = commit(prepare([src], store), store)
+    assert len(written) == 2
+    cur = store.cursor()
+    trials = cur.execute(
+        "SELECT context_length, depth_percent, trial, score_raw, score, needle, response FROM niah_trials ORDER BY 1, 2, 3"
+    ).fetchall()
+    # the trial column orders repeats: trial 0 (score 1) comes first although it is the second row
+    assert trials == [(4096, 50.0, 0, 1.0, 1.0, "The magic number is 7.", "7"),
+                      (4096, 50.0, 1, 0.0, 0.0, "The magic number is 7.", "8"),
+                      (8192, 0.0, 0, 1.0, 1.0, "The magic number is 3.", "3")]
+    scores = cur.execute("SELECT task, length_value, metric, scale, value_raw, value FROM task_scores ORDER BY 1").fetchall()
+    assert scores == [("qa_1", None, "score", "pct_0_100", 54.8, pytest.approx(0.548)),
+                      ("vt", 4096.0, "score", "pct_0_100", 85.0, 0.85)]
+    runs = dict(cur.execute("SELECT benchmark, score_scale FROM runs").fetchall())
+    assert runs == {"niah": "binary", "ruler": "pct_0_100"}
+
+
+def test_tidy_empty_model_asks_the_user(store):
+    rows = [{**TIDY_ROWS[0], "model": ""}]
+    plan = prepare([SourceFile("t.csv", tidy_bytes(rows, "csv"))], store)
+    (run,) = plan.runs.values()
+    assert run.needs_model and "name the model" in run.inferred["model"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+@pytest.mark.parametrize("change, where", [
+    ({"score": 150.0, "scale": "pct_0_100"}, "row 3, column 'score'"),
+    ({"score": 0.5}, "row 3, column 'score'"),  # binary must be 0 or 1
+    ({"scale": "percent"}, "row 3, column 'scale'"),
+    ({"depth_percent": 120.0}, "row 3, column 'depth_percent'"),
+    ({"context_length": -5}, "row 3, column 'context_length'"),
+    ({"benchmark": " "}, "row 3, column 'benchmark'"),
+    ({"score": None}, "row 3, column 'score'"),
+])
+def test_tidy_bad_values_name_file_row_and_column(store, fmt, change, where):
+    rows = [*TIDY_ROWS[:2], {**TIDY_ROWS[2], **change}, *TIDY_ROWS[3:]]
+    msg = error_of(f"bad.{fmt}", tidy_bytes(rows, fmt), store)
+    assert msg.startswith(f"bad.{fmt}") and where in msg
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_tidy_missing_required_column(store, fmt):
+    rows = [{k: v for k, v in r.items() if k != "benchmark"} for r in TIDY_ROWS]
+    msg = error_of(f"t.{fmt}", tidy_bytes(rows, fmt), store)
+    assert "column 'benchmark'" in msg and "missing" in msg
+
+
+def test_tidy_task_row_without_task(store):
+    rows = [*TIDY_ROWS[:3], {**TIDY_ROWS[3], "task": ""}]
+    assert "row 4, column 'task'" in error_of("t.csv", tidy_bytes(rows, "csv"), store)
+
+
+@pytest.mark.parametrize("fmt, data", [
+    ("csv", "model,benchmark,task,context_length,depth_percent,score,scale\nm,niah,t,1000,5,1,binary\nm,niah,t,1k,5,1,binary\n"),
+    ("jsonl", '{"model":"m","benchmark":"niah","task":"t","context_length":1000,"depth_percent":5,"score":1,"scale":"binary"}\n'
+              '{"model":"m","benchmark":"niah","task":"t","context_length":"1k","depth_percent":5,"score":1,"scale":"binary"}\n'),
+])
+def test_tidy_wrong_type_names_row_and_column(store, fmt, data):
+    msg = error_of(f"t.{fmt}", data.encode(), store)
+    assert msg.startswith(f"t.{fmt}") and "row 2, column 'context_length'" in msg and "'1k'" in msg
+
+
+def test_tidy_parquet_wrong_type(store):
+    rows = [{**r, "score": str(r["score"])} for r in TIDY_ROWS[:2]]
+    rows[1]["score"] = "high"
+    msg = error_of("t.parquet", tidy_bytes(rows, "parquet"), store)
+    assert "row 2, column 'score'" in msg
+
+
+def test_tidy_synthetic_jsonl_from_disk_matches_pandas(store, tmp_path):
+    """The benchmark's generator through the real pipeline (DuckDB reading the file from disk)."""
+    from benchmarks.ingest_and_query import synthetic_trials, write_jsonl
+
+    df = synthetic_trials(8000, seed=1)
+    path = tmp_path / "trials.jsonl"
+    write_jsonl(df, path)
+    plan, written = ingest_paths([path], store)
+    assert not plan.failed and len(written) == 1
+    cur = store.cursor()
+    assert cur.execute("SELECT count(*), max(trial) FROM niah_trials").fetchone() == (8000, 19)
+    stored = dict(((l, d), m) for l, d, m in cur.execute(
+        "SELECT context_length, depth_percent, avg(score) FROM niah_trials GROUP BY 1, 2").fetchall())
+    expected = df.groupby(["context_length", "depth_percent"])["score"].mean()
+    assert len(stored) == 400
+    assert all(stored[k] == pytest.approx(v) for k, v in expected.items())

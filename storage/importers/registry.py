@@ -54,7 +54,7 @@ def detect(src: SourceFile) -> ModuleType:
     Raises:
         FormatError: no importer recognises the file (the message lists what was looked at).
     """
-    if not src.data.strip():
+    if not src.data or src.data.isspace():
         raise src.error(None, "the file is empty")
     if src.suffix != ".parquet":
         src.text  # noqa: B018 - raises FormatError for UTF-16 or non-UTF-8 bytes, naming the line

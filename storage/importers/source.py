@@ -37,11 +37,14 @@ class SourceFile:
             there is one (POSIX separators). Importers read model / length / task from its
             folders where the harness keeps them only there.
         data: the raw bytes.
+        disk_path: the file on disk ``data`` was read from (set by ``storage.sources.from_paths``),
+            so that a reader such as DuckDB can stream it itself; None for uploads and zip members.
     """
 
     path: str
     data: bytes
     notes: list[str] = field(default_factory=list)
+    disk_path: str | None = None
 
     @property
     def name(self) -> str:
@@ -80,7 +83,7 @@ class SourceFile:
             FormatError: empty file, or bytes that are not UTF-8 (names line and column).
         """
         data = self.data
-        if not data.strip():
+        if not data or data.isspace():
             raise self.error(None, "the file is empty")
         if data.startswith(UTF8_BOM):
             data = data[len(UTF8_BOM):]

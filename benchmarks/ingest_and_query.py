@@ -1,0 +1,124 @@
+"""Store benchmarks on synthetic NIAH trials (a benchmark, not a timed test).
+
+(a) ``ingest``: ingest N synthetic trials from one tidy JSONL file with the real pipeline
+    (``storage.ingest.ingest_paths``, as ``python -m storage.ingest`` does) into a fresh store, and
+    compare with DuckDB's own ``read_json`` of the same file into a table of a fresh database
+    (goal: ratio <= 2).
+
+Usage::
+
+    python benchmarks/ingest_and_query.py [--trials 1000000] [--repeats 3] [--parts ingest]
+
+Each part is a function ``part(args, workdir) -> dict`` registered in :data:`PARTS`; it prints its
+lines and returns its numbers.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from storage.db import open_store  # noqa: E402
+from storage.ingest import ingest_paths  # noqa: E402
+
+N_LENGTHS, N_DEPTHS = 20, 20
+
+
+def synthetic_trials(n: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` NIAH trials in the tidy format: 20 lengths x 20 depths x ``n / 400`` trials per cell.
+
+    Lengths 1k..128k tokens, depths 0..100 %, binary scores drawn with a recall that falls with
+    length and dips at mid depth (a lost-in-the-middle shape), fixed ``seed``.
+    """
+    per_cell = max(1, n // (N_LENGTHS * N_DEPTHS))
+    lengths = np.linspace(1000, 128000, N_LENGTHS).round().astype("int64")
+    depths = np.linspace(0, 100, N_DEPTHS).round(3)
+    length = np.repeat(lengths, N_DEPTHS * per_cell)
+    depth = np.tile(np.repeat(depths, per_cell), N_LENGTHS)
+    recall = 0.98 - 0.4 * (length / lengths.max()) * (1 - np.abs(depth - 50) / 50)
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "model": "synthetic-model",
+        "benchmark": "niah",
+        "task": "single_needle",
+        "context_length": length,
+        "depth_percent": depth,
+        "score": (rng.random(len(length)) < recall).astype("float64"),
+        "scale": "binary",
+        "trial": np.tile(np.arange(per_cell), N_LENGTHS * N_DEPTHS),
+    })
+
+
+def write_jsonl(df: pd.DataFrame, path: Path) -> None:
+    """One JSON object per line (written by DuckDB: pandas' writer is ~10x slower)."""
+    con = duckdb.connect()
+    con.register("df", df)
+    con.execute(f"COPY df TO '{path}' (FORMAT json)")
+    con.close()
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bench_ingest(args: argparse.Namespace, workdir: Path) -> dict[str, float]:
+    """Part (a): pipeline ingest vs DuckDB ``read_json`` of the same JSONL (best of ``--repeats``)."""
+    path = workdir / "trials.jsonl"
+    write_jsonl(synthetic_trials(args.trials), path)
+    print(f"(a) {args.trials:,} trials, {path.stat().st_size / 2**20:,.0f} MiB JSONL")
+    ours, duck = [], []
+    for i in range(args.repeats):
+        db = workdir / f"duck_{i}.duckdb"
+        con = duckdb.connect(str(db))
+
+        def duck_read() -> None:
+            con.execute(f"CREATE TABLE trials AS SELECT * FROM read_json('{path}')")
+            con.close()  # checkpoint to the file, as the store does
+
+        duck.append(_timed(duck_read))
+        store = open_store(workdir / f"store_{i}.duckdb")
+
+        def pipeline() -> None:
+            plan, written = ingest_paths([path], store)
+            if plan.failed or len(written) != 1:
+                raise RuntimeError(f"ingest failed: {[o.message for o in plan.files]}")
+            store.close()
+
+        ours.append(_timed(pipeline))
+    t_ours, t_duck = min(ours), min(duck)
+    print(f"    pipeline ingest_paths : {t_ours:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in ours)})")
+    print(f"    duckdb read_json      : {t_duck:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in duck)})")
+    print(f"    ratio                 : {t_ours / t_duck:6.2f}x  (goal <= 2x; median ratio "
+          f"{statistics.median(ours) / statistics.median(duck):.2f}x)")
+    return {"pipeline_s": t_ours, "duckdb_s": t_duck, "ratio": t_ours / t_duck}
+
+
+#: part name -> function; run in this order
+PARTS: dict[str, Callable[[argparse.Namespace, Path], dict[str, float]]] = {"ingest": bench_ingest}
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """Run the selected parts in a temporary folder; returns ``{part: numbers}``."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--trials", type=int, default=1_000_000, help="synthetic trials for part (a)")
+    ap.add_argument("--repeats", type=int, default=3, help="timed repeats (the best is reported)")
+    ap.add_argument("--parts", nargs="+", choices=list(PARTS), default=list(PARTS))
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="longscope-bench-") as tmp:
+        return {name: PARTS[name](args, Path(tmp)) for name in args.parts}
+
+
+if __name__ == "__main__":
+    main()
