@@ -21,9 +21,14 @@ def test_english_normalisation_and_token_f1():
     assert longbench.qa_f1("dog", "cat") == 0.0
 
 
-def test_chinese_f1_ignores_punctuation_and_whitespace():
+def test_chinese_scores_work_on_jieba_words():
     assert longbench.qa_f1_zh("北京。", "北京") == 1.0
     assert longbench.qa_f1_zh("上海", "北京") == 0.0
+    # jieba: 我 / 爱 / 北京 vs 我 / 爱 / 上海 -> 2 of 3 words shared: F1 = 2/3, ROUGE-L = 2/3
+    assert longbench.qa_f1_zh("我爱北京", "我爱上海") == pytest.approx(2 / 3)
+    assert longbench.rouge_l_zh("我爱北京", "我爱上海") == pytest.approx(2 / 3, abs=1e-6)
+    # 北京 / ， / 欢迎 / 你: the comma is normalised away -> 3 tokens vs 1: P = 1/3, R = 1, F1 = 1/2
+    assert longbench.qa_f1_zh("北京，欢迎你", "北京") == pytest.approx(0.5)
 
 
 def test_rouge_l_is_the_rouge_packages_lcs_f1():
