@@ -123,3 +123,26 @@ def test_compare_runs(app_db):
     at = _run("compare_runs", {"base": str(app_db["niah:m0"]), "cand": str(app_db["niah:m2"])})
     # m2 - m0: depth 50 at 1000 and 4000 -> -1; elsewhere 0
     assert at.metric[0].value == f"{-2 / 9:+.3f}"
+
+
+def test_published_check_real_ruler(tmp_path, monkeypatch, real_data):
+    path = tmp_path / "pub.duckdb"
+    store = open_store(path)
+    summary = real_data / "HaoranDeng__RULER/scripts/benchmark_root/llama3.1-8b-chat/synthetic/4096/pred/summary.csv"
+    lines = summary.read_text().splitlines()
+    ts = pd.DataFrame({"task": lines[1].split(",")[1:], "length_value": 4096.0, "metric": "string_match",
+                       "scale": "pct_0_100", "value_raw": [float(x) for x in lines[2].split(",")[1:]]})
+    write_parsed(store, [ParsedFile(format="synthetic", run_key="r", benchmark="ruler", score_scale="pct_0_100",
+                                    length_unit="tokens", model="llama3.1-8b-chat", model_source="folder",
+                                    task_scores=ts)])
+    monkeypatch.setenv("LONGSCOPE_DB", str(path))
+    try:
+        at = _run("published_check")
+        err = at.error[0].value
+        assert "run 85.51 over 12 task(s) vs published 95.5 over 13" in err
+        assert "missing tasks: cwe" in err and "collapsed tasks: vt=4.88" in err
+        table = next(d.value for d in at.dataframe if "status" in d.value.columns)
+        row = table.iloc[0]
+        assert row["status"] == "different task set" and row["length"] == "4K"
+    finally:
+        store.close()

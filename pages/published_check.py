@@ -1,0 +1,69 @@
+"""Published-number check: a run next to the headline numbers published for its model and benchmark."""
+import pandas as pd
+import streamlit as st
+
+from analysis.published import check_run, load_published, matches, user_row
+from ui import data, downloads, url_state
+from ui.filters import pick_runs
+
+st.title("Published-number check")
+st.caption("Each run is set beside the numbers published for the same model and benchmark (shipped: RULER README "
+           "main table, InfiniteBench, L-Eval and LongBench README numbers; or entered below). Aggregates are "
+           "recomputed over the run's own tasks, and a missing, extra or collapsed task (below half the run's "
+           "median task score) is named rather than averaged away.")
+store, fp = data.store()
+runs = data.runs(fp)
+shipped = load_published()
+
+with st.expander("Enter published numbers (values on 0-100)"):
+    template = pd.DataFrame({"benchmark": pd.Series(dtype=str), "model": pd.Series(dtype=str),
+                             "task": pd.Series(dtype=str), "length_label": pd.Series(dtype=str),
+                             "value": pd.Series(dtype=float), "tasks": pd.Series(dtype=str),
+                             "source": pd.Series(dtype=str)})
+    st.caption("One row per number. For an aggregate (mean over tasks) leave task empty and list the member "
+               "tasks as a;b;c. Length like 4K, 4096 or a bucket label; empty = all lengths.")
+    entered = st.data_editor(template, num_rows="dynamic", key="user_published", hide_index=True)
+user = [user_row(r.benchmark, r.model, r.task, r.value, length_label=r.length_label, tasks=r.tasks,
+                 source=r.source or "entered by the user")
+        for r in entered.itertuples() if isinstance(r.benchmark, str) and isinstance(r.model, str) and pd.notna(r.value)]
+published = pd.concat([shipped, pd.DataFrame(user, columns=shipped.columns)], ignore_index=True) if user else shipped
+
+with st.expander(f"Shipped published numbers ({len(shipped)})"):
+    st.dataframe(shipped, hide_index=True)
+    downloads.table(shipped, "published_numbers", key="pub-shipped")
+
+if runs.empty:
+    st.info("No runs yet: add results on **Upload & runs**.")
+    st.stop()
+has_pub = [any(matches(r.model, p) or matches(r.label, p) for _, p in published[published["benchmark"] == r.benchmark].iterrows())
+           for r in runs.itertuples()]
+matched = runs[has_pub]
+st.caption(f"{len(matched)} of {len(runs)} runs have a published number for their model and benchmark.")
+url_state.seed("tol", 1.0, float)
+st.sidebar.number_input("Tolerance (points on 0-100)", 0.0, 50.0, step=0.5, key="tol")
+url_state.publish("tol")
+picked = pick_runs(matched if len(matched) else runs, default_n=4)
+meta = runs.set_index("run_id")
+for rid in picked:
+    run = meta.loc[rid].copy()
+    run["run_id"] = rid
+    scores = data.run_task_scores(fp, (rid,))
+    res = check_run(run, scores, published, tolerance=float(st.session_state["tol"]))
+    st.subheader(f"#{rid} {run['label']} · {run['benchmark']}")
+    if res.empty:
+        st.info(f"No published number for model {run['model']!r} on {run['benchmark']}. Enter one above.")
+        continue
+    for _, r in res[res["status"].isin(["differs", "different task set"])].iterrows():
+        parts = [f"run {r['run']:.2f} over {r['run tasks']} task(s) vs published {r['published']:g} over "
+                 f"{r['published tasks']} ({r['published model']}, {r['length'] or 'all lengths'}): {r['delta']:+.2f}"]
+        parts += [f"{k}: {r[k]}" for k in ("missing tasks", "extra tasks", "collapsed tasks") if r[k]]
+        st.error(f"**{r['what']}** — " + "; ".join(parts), icon=":material/error:")
+    shown = res[res["status"] != "not in run"]
+    st.dataframe(shown, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                                        for c in ("published", "run", "delta")})
+    missing = int((res["status"] == "not in run").sum())
+    if missing:
+        st.caption(f"{missing} published number(s) for this model are at lengths or tasks the run does not have.")
+    downloads.table(res, f"published_check_run{rid}", key=f"pub-{rid}")
+    with st.expander("The run's task scores"):
+        st.dataframe(scores.assign(value_100=scores["value"] * 100), hide_index=True)
