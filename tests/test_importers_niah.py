@@ -322,3 +322,21 @@ def test_tidy_synthetic_jsonl_from_disk_matches_pandas(store, tmp_path):
     expected = df.groupby(["context_length", "depth_percent"])["score"].mean()
     assert len(stored) == 400
     assert all(stored[k] == pytest.approx(v) for k, v in expected.items())
+
+
+TIDY_LINE = '{"model":"m","benchmark":"niah","task":"t","context_length":1000,"depth_percent":5,"score":1,"scale":"binary"}\n'
+
+
+@pytest.mark.parametrize("name, data, where", [
+    ("cut.jsonl", (TIDY_LINE * 3)[:-40], "(line 3): line is cut off"),
+    ("bad.jsonl", TIDY_LINE + '{"model": "m", oops}\n' + TIDY_LINE, "(line 2): invalid JSON"),
+    ("ragged.csv", "model,benchmark,task,context_length,depth_percent,score,scale\nm,niah,t,1000,5,1,binary\nm,niah,t,1000\n",
+     "(row 2): 4 fields, the header has 7"),
+])
+def test_tidy_broken_files_name_the_line(store, name, data, where):
+    assert f"{name} {where}" in error_of(name, data.encode(), store)
+
+
+def test_tidy_bom_prefixed_jsonl_is_read(store):
+    plan = prepare([SourceFile("bom.jsonl", b"\xef\xbb\xbf" + (TIDY_LINE * 2).encode())], store)
+    assert plan.files[0].status == READY and plan.files[0].records == 2

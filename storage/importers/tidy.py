@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from storage.importers.parsed import ParsedFile
-from storage.importers.source import FormatError, SourceFile
+from storage.importers.source import UTF8_BOM, FormatError, SourceFile
 from storage.scales import SCALES
 
 FORMAT = "tidy"
@@ -54,7 +55,11 @@ def _header(src: SourceFile) -> list[str]:
         return pq.read_schema(pa.BufferReader(src.data)).names if src.data[:4] == PARQUET_MAGIC else []
     first = src.head(65536).split("\n", 1)[0]
     if src.suffix == ".jsonl":
-        return [k for k in TYPES if f'"{k}"' in first]
+        try:
+            obj = json.loads(first)
+            return list(obj) if isinstance(obj, dict) else []
+        except json.JSONDecodeError:  # a very long or malformed first line: look for the keys
+            return [k for k in TYPES if f'"{k}"' in first]
     return next(csv.reader([first]), [])
 
 
@@ -76,7 +81,8 @@ def _relation(src: SourceFile, con: duckdb.DuckDBPyConnection, names: list[str],
     """
     present = [n for n in TYPES if n in names]
     types = {n: (TYPES[n] if typed else "VARCHAR") for n in present}
-    where = src.disk_path or io.BytesIO(src.data)
+    bom = src.data.startswith(UTF8_BOM)  # DuckDB's JSON reader refuses a byte-order mark
+    where = src.disk_path if src.disk_path and not bom else io.BytesIO(src.data[len(UTF8_BOM):] if bom else src.data)
     if src.suffix == ".jsonl":
         rel = con.read_json(where, columns=types, format="newline_delimited")
     elif src.suffix == ".csv":
@@ -87,10 +93,11 @@ def _relation(src: SourceFile, con: duckdb.DuckDBPyConnection, names: list[str],
     return rel.select(*[f'"{n}"' for n in present])
 
 
-def _conversion_error(src: SourceFile, names: list[str], exc: duckdb.Error) -> FormatError:
-    """The first row (1-based) and column whose value is not a number where one is expected.
+def _read_error(src: SourceFile, names: list[str], exc: duckdb.Error) -> FormatError:
+    """Explain why DuckDB refused the typed read: the first row (1-based) and column whose value
+    is not a number, a malformed JSON line, or a CSV row with the wrong number of fields.
 
-    Slow (one thread, every value as text); runs only after DuckDB refused the typed read.
+    Slow (one thread, every value as text, Python parsers as the last resort); errors only.
     """
     numeric = [n for n in TYPES if n in names and TYPES[n] != "VARCHAR"]
     con = duckdb.connect(config={"threads": 1})
@@ -98,7 +105,7 @@ def _conversion_error(src: SourceFile, names: list[str], exc: duckdb.Error) -> F
         text = _relation(src, con, names, typed=False)
         first = con.sql(
             "SELECT " + ", ".join(
-                f'min(_row) FILTER (WHERE "{n}" IS NOT NULL AND TRY_CAST("{n}" AS DOUBLE) IS NULL) AS "{n}"' for n in numeric)
+                f'min(_row) FILTER (WHERE "{n}" IS NOT NULL AND TRY_CAST("{n}" AS DOUBLE) IS NULL)' for n in numeric)
             + " FROM (SELECT row_number() OVER () AS _row, * FROM text)"
         ).fetchone()
         found = sorted((row, i) for i, row in enumerate(first) if row is not None)
@@ -107,7 +114,13 @@ def _conversion_error(src: SourceFile, names: list[str], exc: duckdb.Error) -> F
             value = con.sql(f'SELECT "{numeric[i]}" FROM text LIMIT 1 OFFSET {row - 1}').fetchone()[0]
             return src.error(f"row {row}, column '{numeric[i]}'", f"expected a number, found {value!r:.60}")
     except duckdb.Error:
-        pass
+        if src.suffix == ".jsonl":
+            src.jsonl()  # raises FormatError naming the malformed line
+        elif src.suffix == ".csv":
+            rows = src.csv_rows()  # raises FormatError naming a line with a CSV syntax error
+            for i, row in enumerate(rows[1:], start=1):
+                if row and len(row) != len(rows[0]):
+                    return src.error(f"row {i}", f"{len(row)} fields, the header has {len(rows[0])}")
     finally:
         con.close()
     return src.error(None, f"cannot be read as a tidy table: {str(exc).splitlines()[0]}")
@@ -128,7 +141,7 @@ def read_table(src: SourceFile) -> pa.Table:
     try:
         return _relation(src, con, names, typed=True).to_arrow_table()
     except duckdb.Error as exc:
-        raise _conversion_error(src, names, exc) from None
+        raise _read_error(src, names, exc) from None
     finally:
         con.close()
 
