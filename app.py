@@ -13,6 +13,14 @@ PAGES = {
         st.Page("pages/upload.py", title="Upload & runs", icon="📤", url_path="upload"),
         st.Page("pages/niah_heatmap.py", title="NIAH heatmap", icon="🟩", url_path="heatmap"),
     ],
+    "Analysis": [
+        st.Page("pages/length_degradation.py", title="Length degradation", icon=":material/trending_down:", url_path="degradation"),
+        st.Page("pages/effective_length.py", title="Effective context length", icon=":material/straighten:", url_path="effective-length"),
+        st.Page("pages/depth.py", title="Depth (lost in the middle)", icon=":material/vertical_align_center:", url_path="depth"),
+        st.Page("pages/correlation.py", title="Benchmark correlation", icon=":material/scatter_plot:", url_path="correlation"),
+        st.Page("pages/compare_runs.py", title="Compare runs", icon=":material/compare_arrows:", url_path="compare"),
+        st.Page("pages/published_check.py", title="Published-number check", icon=":material/fact_check:", url_path="published"),
+    ],
 }
 
 st.navigation(PAGES).run()
