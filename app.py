@@ -5,13 +5,13 @@ each page lives in ``pages/``.
 """
 import streamlit as st
 
-st.set_page_config(page_title="LongScope", page_icon="🔭", layout="wide")
+st.set_page_config(page_title="LongScope", page_icon=":material/troubleshoot:", layout="wide")
 
 PAGES = {
     "Results": [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/upload.py", title="Upload & runs", icon="📤", url_path="upload"),
-        st.Page("pages/niah_heatmap.py", title="NIAH heatmap", icon="🟩", url_path="heatmap"),
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/upload.py", title="Upload & runs", icon=":material/upload_file:", url_path="upload"),
+        st.Page("pages/niah_heatmap.py", title="NIAH heatmap", icon=":material/grid_on:", url_path="heatmap"),
     ],
     "Analysis": [
         st.Page("pages/length_degradation.py", title="Length degradation", icon=":material/trending_down:", url_path="degradation"),

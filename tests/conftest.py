@@ -56,3 +56,89 @@ def tiny_llama():
                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512)
     model = LlamaForCausalLM(cfg).eval()
     return model, cfg
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (.ci/run installs it: apt-get install chromium chromium-driver)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+#: real result folders the browser-tested app serves (fast to ingest; one per harness family)
+APP_DATA = [
+    "gkamradt__LLMTest_NeedleInAHaystack/original_results/Anthropic_Original_Results",
+    "TushaarGVS__LLMTest_NeedleInAHaystack",
+    "HaoranDeng__RULER",
+    "OpenBMB__InfiniteBench",
+    "viridisGreen__LongBench/pred/llama2-7b/result.json",
+    "viridisGreen__LongBench/pred/qwen3-8b/result.json",
+    "viridisGreen__LongBench/pred/llama2-7b-chat-4k/result.json",
+    "booydar__babilong/babilong_evals/microsoft",
+    "jquesnelle__yarn",
+]
+
+
+@pytest.fixture(scope="session")
+def app_db(tmp_path_factory, real_data) -> Path:
+    """A DuckDB file holding the real runs of :data:`APP_DATA` (run 1 = the Claude 2.1 NIAH run),
+    closed again so the app process can open it."""
+    from storage.db import open_store
+    from storage.ingest import ingest_paths
+
+    path = tmp_path_factory.mktemp("app") / "app.duckdb"
+    store = open_store(path)
+    plan, written = ingest_paths([real_data / p for p in APP_DATA], store)
+    assert not plan.failed, [f.message for f in plan.failed][:3]
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_url(app_db):
+    """Start ``streamlit run app.py`` on a free port against ``app_db``; yields its base URL."""
+    import subprocess
+    import time
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "LONGSCOPE_DB": str(app_db), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)

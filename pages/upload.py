@@ -1,0 +1,168 @@
+"""Upload result files, preview what was detected, confirm; manage stored runs (rename, delete)."""
+import pandas as pd
+import streamlit as st
+
+from storage.importers.registry import importers
+from storage.ingest import DUPLICATE, ERROR, READY, MissingModelError, commit, prepare
+from storage.runs import delete_run, list_runs, rename_run, run_files
+from storage.scales import SCALES
+from storage.sources import from_upload
+from ui.store import get_store
+
+store = get_store()
+st.title("Upload & runs")
+
+state = st.session_state
+state.setdefault("uploader_key", 0)
+
+with st.expander("Supported formats", expanded=False):
+    st.dataframe(pd.DataFrame([{"format": m.FORMAT, "what": getattr(m, "LABEL", "")} for m in importers()]),
+                 hide_index=True, width="stretch")
+    st.caption("RULER, LongBench, BABILong and InfiniteBench keep the model name (and RULER the sequence "
+               "length) only in folder names: upload a .zip of the folder, or a folder, to keep them.")
+
+folder_mode = st.toggle("Upload a whole folder", help="Keeps the folder names, where harnesses store the model name.")
+uploaded = st.file_uploader(
+    "Result files (.json, .jsonl, .csv, .parquet) or .zip archives",
+    type=["json", "jsonl", "csv", "tsv", "parquet", "zip"],
+    accept_multiple_files="directory" if folder_mode else True,
+    key=f"uploader_{state.uploader_key}",
+)
+
+if state.get("last_result"):
+    st.success(state.last_result)
+
+
+def _plan_for(files):
+    """Parse the uploads once per distinct set of files (Streamlit reruns reuse the plan)."""
+    signature = tuple((f.file_id, f.name, f.size) for f in files)
+    cached = state.get("upload_plan")
+    if cached and cached[0] == signature:
+        return cached[1]
+    sources, skipped = [], []
+    for f in files:
+        s, k = from_upload(f.name, f.getvalue())
+        sources += s
+        skipped += k
+    with st.spinner(f"Reading {len(sources)} file(s)…"):
+        plan = prepare(sources, store, skipped)
+    state.upload_plan = (signature, plan)
+    return plan
+
+
+if uploaded:
+    state.last_result = None
+    plan = _plan_for(uploaded)
+    run_names = {key: i for i, key in enumerate(plan.runs, start=1)}
+    files_df = pd.DataFrame([{
+        "file": o.path, "status": o.status, "format": o.format or "",
+        "run": ", ".join(f"#{run_names[k]}" for k in dict.fromkeys(o.run_keys) if k in run_names),
+        "records": o.records, "details": o.message,
+    } for o in plan.files])
+    n_err = int((files_df["status"] == ERROR).sum()) if len(files_df) else 0
+    n_dup = int((files_df["status"] == DUPLICATE).sum()) if len(files_df) else 0
+    st.subheader("1 · What was detected")
+    st.caption(f"{len(files_df)} file(s): {int((files_df['status'] == READY).sum())} ready, "
+               f"{n_dup} already ingested, {n_err} with errors (errors don't stop the others).")
+    st.dataframe(files_df, hide_index=True, width="stretch",
+                 column_config={"details": st.column_config.TextColumn(width="large")})
+
+    if plan.runs:
+        st.subheader("2 · Confirm the runs")
+        models, labels, scales = {}, {}, {}
+        for key, run in plan.runs.items():
+            n = run_names[key]
+            counts = run.counts()
+            with st.container(border=True):
+                head = f"**Run #{n}** · {run.benchmark} · format `{run.format}` · " + ", ".join(
+                    f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items() if v)
+                if run.existing_run_id is not None:
+                    head += f" · appends to stored run {run.existing_run_id}"
+                st.markdown(head)
+                c1, c2, c3 = st.columns([2, 2, 1])
+                models[key] = c1.text_input(
+                    "Model" + (" (required: the files do not name it)" if run.needs_model else ""),
+                    value=run.model or "", key=f"model_{key}",
+                    help="As found in the files; change it to map to your canonical model name.")
+                labels[key] = c2.text_input("Display label", value=models[key] or "", key=f"label_{key}")
+                scale_names = list(SCALES)
+                scales[key] = c3.selectbox("Score scale", scale_names, index=scale_names.index(run.score_scale),
+                                           key=f"scale_{key}", format_func=lambda s: s.replace("_", " "),
+                                           help=SCALES[run.score_scale][0])
+                inferred = run.inferred
+                if inferred:
+                    st.caption("Inferred: " + "; ".join(f"**{k}**: {v}" for k, v in inferred.items()))
+                for note in run.notes:
+                    st.warning(note, icon=":material/info:")
+        missing = [run_names[k] for k, r in plan.runs.items()
+                   if r.needs_model and not models[k].strip() and r.existing_run_id is None]
+        if missing:
+            st.warning("Name the model of run " + ", ".join(f"#{m}" for m in missing) + " to store it.")
+        if st.button(f"Store {len(plan.runs)} run(s)", type="primary", disabled=bool(missing)):
+            try:
+                written = commit(
+                    plan, store,
+                    models={k: v.strip() for k, v in models.items() if v.strip() and v.strip() != (plan.runs[k].model or "")},
+                    labels={k: v.strip() for k, v in labels.items() if v.strip()},
+                    scales={k: v for k, v in scales.items() if v != plan.runs[k].score_scale},
+                )
+            except (MissingModelError, ValueError) as exc:
+                st.error(str(exc))
+            else:
+                state.last_result = (f"Stored {len(written)} run(s): "
+                                     + ", ".join(f"run {rid}" for rid in written.values())
+                                     + (f". {n_err} file(s) with errors were not stored." if n_err else "."))
+                state.upload_plan = None
+                state.uploader_key += 1
+                st.rerun()
+    elif not n_err:
+        st.info("Nothing new to store: every file is already ingested.")
+
+st.divider()
+st.subheader("Stored runs")
+runs = list_runs(store)
+if runs.empty:
+    st.caption("No runs yet. Upload files above, or run `python -m storage.ingest PATH...`.")
+    st.stop()
+
+view = runs.assign(
+    inferred=[", ".join(f"{k}: {v}" for k, v in (c.get("inferred") or {}).items()) for c in runs["config"]],
+)[["run_id", "label", "model", "model_source", "benchmark", "harness", "evaluator", "score_scale",
+   "length_unit", "tokenizer", "n_files", "n_trials", "n_task_scores", "n_samples", "files", "inferred", "created_at"]]
+st.dataframe(view, hide_index=True, width="stretch",
+             column_config={"run_id": st.column_config.NumberColumn("run", format="%d"),
+                            "files": st.column_config.TextColumn("first file", width="medium"),
+                            "created_at": st.column_config.DatetimeColumn("ingested", format="YYYY-MM-DD HH:mm")})
+
+labels_by_id = dict(zip(runs["run_id"], runs["label"]))
+c1, c2 = st.columns(2)
+with c1, st.container(border=True):
+    st.markdown("**Rename a run**")
+    rid = st.selectbox("Run", list(labels_by_id), format_func=lambda r: f"{r} · {labels_by_id[r]}", key="rename_run")
+    new_label = st.text_input("New display label", value=labels_by_id[rid], key=f"new_label_{rid}")
+    if st.button("Save label"):
+        try:
+            rename_run(store, int(rid), new_label)
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+    with st.expander("Files of this run"):
+        st.dataframe(run_files(store, int(rid)), hide_index=True, width="stretch")
+
+
+@st.dialog("Delete run?")
+def _confirm_delete(run_id: int, label: str) -> None:
+    st.write(f"Run **{run_id} · {label}** and all its trials, scores and samples will be deleted. "
+             "Its files can be ingested again afterwards.")
+    if st.button("Delete", type="primary"):
+        delete_run(store, run_id)
+        st.session_state.last_result = f"Deleted run {run_id} ({label})."
+        st.rerun()
+
+
+with c2, st.container(border=True):
+    st.markdown("**Delete a run**")
+    did = st.selectbox("Run", list(labels_by_id), format_func=lambda r: f"{r} · {labels_by_id[r]}", key="delete_run")
+    if st.button("Delete…"):
+        _confirm_delete(int(did), labels_by_id[did])
