@@ -70,3 +70,32 @@ def diff_of_means_ci(a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENC
                           n_resamples=n_resamples, confidence_level=confidence, method="percentile",
                           vectorized=True, paired=False, rng=np.random.default_rng(SEED))
     return (est, float(res.confidence_interval.low), float(res.confidence_interval.high))
+
+
+def mean_ci_many(samples: list[np.ndarray], confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES,
+                 batch: int = 50) -> list[tuple[float, float, float]]:
+    """(mean, low, high) for many independent samples at once: samples of equal size are stacked
+    into one (m, n) array and bootstrapped in a single ``scipy.stats.bootstrap`` call along the
+    last axis (each row gets its own percentile interval; rows share resampling indices, which
+    leaves every row's interval a valid bootstrap interval). Same rules as
+    :func:`stratified_mean_ci` for one stratum: NaN bounds below two observations."""
+    out: list[tuple[float, float, float]] = [(np.nan, np.nan, np.nan)] * len(samples)
+    by_size: dict[int, list[int]] = {}
+    for i, s in enumerate(samples):
+        by_size.setdefault(len(s), []).append(i)
+    for n, idx in by_size.items():
+        if n == 0:
+            continue
+        data = np.vstack([np.asarray(samples[i], dtype=float) for i in idx])
+        means = data.mean(axis=1)
+        if n < 2:
+            out_rows = [(m, np.nan, np.nan) for m in means]
+        else:
+            res = stats.bootstrap((data,), np.mean, axis=-1, n_resamples=n_resamples, confidence_level=confidence,
+                                  method="percentile", vectorized=True, batch=batch, rng=np.random.default_rng(SEED))
+            lo, hi = np.atleast_1d(res.confidence_interval.low), np.atleast_1d(res.confidence_interval.high)
+            const = np.ptp(data, axis=1) == 0
+            out_rows = [(m, m, m) if c else (m, float(a), float(b)) for m, a, b, c in zip(means, lo, hi, const)]
+        for i, r in zip(idx, out_rows):
+            out[i] = (float(r[0]), float(r[1]), float(r[2]))
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.bootstrap import N_RESAMPLES, expand, stratified_mean_ci
+from analysis.bootstrap import N_RESAMPLES, expand, mean_ci_many, stratified_mean_ci
 from analysis.lengths import axis_key
 
 POINT_COLUMNS = ["run_id", "axis", "length_value", "length_label", "length_unit", "tokenizer", "metric_kind",
@@ -34,15 +34,17 @@ def length_points(obs: pd.DataFrame, n_resamples: int = N_RESAMPLES) -> pd.DataF
     obs["length_label"] = obs["length_label"].astype(object).where(obs["length_label"].notna(), None)
     obs["_lv"] = obs["length_value"].fillna(-1.0)
     obs["_ll"] = obs["length_label"].fillna("")
-    rows = []
+    rows, strata = [], []
     for (run_id, lv, ll, kind), g in obs.groupby(["run_id", "_lv", "_ll", "metric_kind"], sort=True):
-        strata = [expand(s["value"], s["count"]) for _, s in g.groupby("stratum", sort=True)]
-        mean, low, high = stratified_mean_ci(strata, n_resamples=n_resamples)
+        strata.append([expand(s["value"], s["count"]) for _, s in g.groupby("stratum", sort=True)])
         first = g.iloc[0]
         value = None if lv == -1.0 else lv
         rows.append({"run_id": run_id, "axis": axis_key(first["length_unit"], value),
                      "length_value": np.nan if value is None else value, "length_label": ll or None,
                      "length_unit": first["length_unit"], "tokenizer": first["tokenizer"], "metric_kind": kind,
-                     "source": first["source"], "mean": mean, "low": low, "high": high,
-                     "n": int(g["count"].sum()), "tasks": int(g["task"].nunique())})
+                     "source": first["source"], "n": int(g["count"].sum()), "tasks": int(g["task"].nunique())})
+    single = [i for i, s in enumerate(strata) if len(s) == 1]
+    cis = dict(zip(single, mean_ci_many([strata[i][0] for i in single], n_resamples=n_resamples)))
+    for i, row in enumerate(rows):
+        row["mean"], row["low"], row["high"] = cis[i] if i in cis else stratified_mean_ci(strata[i], n_resamples=n_resamples)
     return pd.DataFrame(rows, columns=POINT_COLUMNS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.bootstrap import N_RESAMPLES, diff_of_means_ci, expand, stratified_mean_ci
+from analysis.bootstrap import N_RESAMPLES, diff_of_means_ci, expand, mean_ci_many
 from analysis.lengths import format_length
 
 EDGE = 10.0
@@ -39,11 +39,13 @@ def depth_points(obs: pd.DataFrame, bands: pd.Series, n_resamples: int = N_RESAM
         bands: :func:`length_bands` output.
     """
     obs = obs.assign(band=obs["context_length"].astype(float).map(bands))
-    rows = []
+    rows, samples = [], []
     for (run_id, band, depth), g in obs.groupby(["run_id", "band", "depth_percent"], sort=False):
-        mean, low, high = stratified_mean_ci([expand(g["value"], g["count"])], n_resamples=n_resamples)
+        samples.append(expand(g["value"], g["count"]))
         rows.append({"run_id": run_id, "band": band, "band_start": float(g["context_length"].min()),
-                     "depth_percent": depth, "mean": mean, "low": low, "high": high, "n": int(g["count"].sum())})
+                     "depth_percent": depth, "n": int(g["count"].sum())})
+    for row, (mean, low, high) in zip(rows, mean_ci_many(samples, n_resamples=n_resamples)):
+        row.update({"mean": mean, "low": low, "high": high})
     cols = ["run_id", "band", "band_start", "depth_percent", "mean", "low", "high", "n"]
     return pd.DataFrame(rows, columns=cols).sort_values(["run_id", "band_start", "depth_percent"], ignore_index=True)
 

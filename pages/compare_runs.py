@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.compare import cell_diff, config_differences, outcome_table, paired_test
+from analysis.compare import cell_diff, config_differences, paired_test
 from ui import data, downloads, url_state
 from ui.figures import diff_heatmap
 

@@ -1,8 +1,8 @@
 """Benchmark correlation: do benchmarks rank the models the same way?"""
 import streamlit as st
 
-from analysis.correlation import MIN_N, model_matrix, pairwise
-from analysis.filters import filter_rows, filter_runs
+from analysis.correlation import MIN_N
+from analysis.filters import filter_runs
 from ui import data, downloads, url_state
 from ui.figures import correlation_grid, pair_scatter
 from ui.filters import row_filters, sidebar_filters
@@ -20,7 +20,6 @@ if tm.empty:
 
 f = sidebar_filters(runs)
 keep = set(filter_runs(runs, f)["run_id"])
-tm = tm[tm["run_id"].isin(keep)]
 url_state.seed("by", "benchmark", str, allowed=["benchmark", "task"])
 url_state.seed("method", "spearman", str, allowed=["spearman", "kendall"])
 url_state.seed("min_n", MIN_N, int)
@@ -31,19 +30,18 @@ c2.radio("Colour by", ["spearman", "kendall"], key="method", horizontal=True,
 c3.number_input("Minimum shared models", 3, 100, key="min_n")
 url_state.publish("by", "method", "min_n")
 if st.session_state["by"] == "task":
-    f = row_filters(f, tm["task"].dropna())
-    tm = filter_rows(tm, f)
+    f = row_filters(f, tm.loc[tm["run_id"].isin(keep), "task"].dropna())
 
-matrix = model_matrix(tm, by=st.session_state["by"])
+with st.spinner("Correlating…"):
+    matrix, pairs = data.correlations(fp, tuple(sorted(keep)), st.session_state["by"], tuple(f.tasks),
+                                      int(st.session_state["min_n"]))
 st.subheader(f"Models × {st.session_state['by']}s ({matrix.shape[0]} × {matrix.shape[1]})")
 st.dataframe(matrix, column_config={c: st.column_config.NumberColumn(format="%.3f") for c in matrix.columns})
 downloads.table(matrix.reset_index(names="model"), "model_matrix", key="corr-matrix")
-if matrix.shape[1] < 2:
+if pairs is None:
     st.info("Correlations need at least two benchmarks (or tasks) with scores.")
     st.stop()
 
-with st.spinner("Correlating…"):
-    pairs = pairwise(matrix, min_n=int(st.session_state["min_n"]))
 method = st.session_state["method"]
 fig = correlation_grid(pairs, list(matrix.columns), method)
 event = st.plotly_chart(fig, key="corr_chart", on_select="rerun", selection_mode="points")

@@ -1,8 +1,8 @@
 """Depth (lost in the middle): score vs needle depth per length band, and the U-shape summary."""
 import streamlit as st
 
-from analysis.depth import EDGE, MIDDLE, depth_points, length_bands, u_shape
-from analysis.filters import filter_rows, filter_runs
+from analysis.depth import EDGE, MIDDLE
+from analysis.filters import filter_runs
 from ui import data, downloads, url_state
 from ui.figures import depth_panels, u_shape_bars
 from ui.filters import pick_runs, row_filters, sidebar_filters
@@ -39,18 +39,15 @@ if not picked:
     st.stop()
 
 with st.spinner("Bootstrapping confidence intervals…"):
-    obs = data.depth_observations(fp, tuple(picked))
-    f = row_filters(f, (), obs["context_length"])
-    obs = filter_rows(obs, f, length_column="context_length")
-    if obs.empty:
-        st.warning("No trials in the chosen length range.")
-        st.stop()
-    bands = length_bands(obs["context_length"], int(st.session_state["bands"]))
-    points = depth_points(obs, bands)
-    u = u_shape(obs, bands, edge=float(st.session_state["edge"]), middle=(lo, hi))
+    lengths = data.depth_observations(fp, tuple(picked))["context_length"]
+    f = row_filters(f, (), lengths)
+    points, u, units = data.depth_analysis(fp, tuple(picked), int(st.session_state["bands"]),
+                                           float(st.session_state["edge"]), (lo, hi), f.length_range)
+if points.empty:
+    st.warning("No trials in the chosen length range.")
+    st.stop()
 
 names = runs.set_index("run_id")["label"].to_dict()
-units = sorted(obs["length_unit"].unique())
 if len(units) > 1:
     st.warning(f"Runs count context length in different units ({', '.join(units)}): bands mix them.")
 fig = depth_panels(points, names)

@@ -1,9 +1,7 @@
 """Effective context length (RULER): longest tested length whose score stays at or above a threshold,
 plus RULER's weighted averages, as a chart with the threshold drawn and a table per run."""
-import pandas as pd
 import streamlit as st
 
-from analysis.bootstrap import N_RESAMPLES
 from analysis.effective_length import RULER_THRESHOLD, ruler_table
 from analysis.filters import filter_rows, filter_runs
 from analysis.lengths import mixing_warnings
@@ -37,8 +35,7 @@ if not picked:
 with st.spinner("Computing scores per length…"):
     obs = data.length_observations(fp, tuple(picked))
     f = row_filters(f, obs["task"].dropna(), obs["length_value"])
-    points = pd.concat([data.run_length_points(fp, rid, tuple(f.tasks), N_RESAMPLES) for rid in picked],
-                       ignore_index=True)
+    points = data.length_points_for(fp, picked, tuple(f.tasks))
 points = filter_rows(points, f)
 points = points[(points["metric_kind"] == "score") & points["length_value"].notna()]
 if points.empty:

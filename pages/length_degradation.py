@@ -1,8 +1,6 @@
 """Length degradation: score vs context length, one line per run, n and a 95% bootstrap band."""
-import pandas as pd
 import streamlit as st
 
-from analysis.bootstrap import N_RESAMPLES
 from analysis.filters import filter_rows, filter_runs
 from analysis.lengths import format_length, mixing_warnings
 from storage.results import point_rows
@@ -28,8 +26,7 @@ if not picked:
 with st.spinner("Bootstrapping confidence intervals…"):
     obs = data.length_observations(fp, tuple(picked))
     f = row_filters(f, obs["task"].dropna(), obs["length_value"])
-    points = pd.concat([data.run_length_points(fp, rid, tuple(f.tasks), N_RESAMPLES) for rid in picked],
-                       ignore_index=True)
+    points = data.length_points_for(fp, picked, tuple(f.tasks))
 points = filter_rows(points, f)
 if points.empty:
     st.warning("The picked runs have no scores by length (runs scored only overall have no length axis).")

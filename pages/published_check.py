@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.published import check_run, load_published, matches, user_row
+from analysis.published import check_run, matches, user_row
 from ui import data, downloads, url_state
 from ui.filters import pick_runs
 
@@ -13,7 +13,7 @@ st.caption("Each run is set beside the numbers published for the same model and 
            "median task score) is named rather than averaged away.")
 store, fp = data.store()
 runs = data.runs(fp)
-shipped = load_published()
+shipped = data.published()
 
 with st.expander("Enter published numbers (values on 0-100)"):
     template = pd.DataFrame({"benchmark": pd.Series(dtype=str), "model": pd.Series(dtype=str),
@@ -35,9 +35,11 @@ with st.expander(f"Shipped published numbers ({len(shipped)})"):
 if runs.empty:
     st.info("No runs yet: add results on **Upload & runs**.")
     st.stop()
-has_pub = [any(matches(r.model, p) or matches(r.label, p) for _, p in published[published["benchmark"] == r.benchmark].iterrows())
-           for r in runs.itertuples()]
-matched = runs[has_pub]
+user_pub = pd.DataFrame(user, columns=shipped.columns)
+has_pub = set(data.runs_with_published(fp)) | {
+    int(r.run_id) for r in runs.itertuples()
+    if any(matches(r.model, p) or matches(r.label, p) for _, p in user_pub[user_pub["benchmark"] == r.benchmark].iterrows())}
+matched = runs[runs["run_id"].isin(has_pub)]
 st.caption(f"{len(matched)} of {len(runs)} runs have a published number for their model and benchmark.")
 url_state.seed("tol", 1.0, float)
 st.sidebar.number_input("Tolerance (points on 0-100)", 0.0, 50.0, step=0.5, key="tol")

@@ -41,32 +41,36 @@ def niah_run(model: str, lengths: list[int], depths: list[float], score, *, tria
                       niah_trials=df)
 
 
-def synthetic_store(store: Store, n_runs: int = 100, trials_total: int = 1_000_000, seed: int = 0) -> None:
-    """Fill ``store`` with ``n_runs`` binary NIAH runs (35 lengths x 35 depths x repeats) holding
-    ``trials_total`` trials in all, plus a 13-task RULER-like task-score run per model (6 lengths).
+def synthetic_store(store: Store, n_niah: int = 80, n_ruler: int = 20, trials_total: int = 1_000_000,
+                    seed: int = 0) -> None:
+    """Fill ``store`` with ``n_niah`` binary NIAH runs (35 lengths x 35 depths x repeats) holding
+    ``trials_total`` trials in all, plus ``n_ruler`` RULER-like runs of 13 task scores at 6 lengths.
     Scores fall with length and dip mid-depth, so every view has structure to show."""
     rng = np.random.default_rng(seed)
     lengths = np.linspace(1000, 128000, 35).astype(int)
     depths = np.linspace(0, 100, 35)
-    per_run = trials_total // n_runs
-    reps = max(1, per_run // (len(lengths) * len(depths)))
-    tasks = [f"task_{i}" for i in range(13)]
-    ruler_lengths = [4096, 8192, 16384, 32768, 65536, 131072]
-    for r in range(n_runs):
+    reps = max(1, -(-trials_total // (n_niah * len(lengths) * len(depths))))  # ceil: at least trials_total
+    for r in range(n_niah):
         model = f"model-{r:03d}"
-        L, D, T = np.meshgrid(lengths, depths, np.arange(reps), indexing="ij")
+        L, D, _ = np.meshgrid(lengths, depths, np.arange(reps), indexing="ij")
         p = 0.98 - (0.2 + 0.5 * rng.random()) * L / 128000 - 0.15 * np.exp(-((D - 50) / 25) ** 2)
         trials = pd.DataFrame({"context_length": L.ravel(), "depth_percent": D.ravel(),
                                "score_raw": (rng.random(L.size) < p.ravel()).astype(float)})
-        niah = ParsedFile(format="synthetic", run_key=f"niah:{model}", benchmark="niah", score_scale="binary",
-                          length_unit="tokens", model=model, model_source="field", tokenizer="synthetic",
-                          niah_trials=trials)
+        write_parsed(store, [ParsedFile(format="synthetic", run_key=f"niah:{model}", benchmark="niah",
+                                        score_scale="binary", length_unit="tokens", model=model,
+                                        model_source="field", tokenizer="synthetic", niah_trials=trials)])
+    tasks = [f"task_{i}" for i in range(13)]
+    ruler_lengths = [4096, 8192, 16384, 32768, 65536, 131072]
+    parts = []
+    for r in range(n_ruler):
+        model = f"model-{r:03d}"
         base = 80 + 15 * rng.random()
         scores = pd.DataFrame([
             {"task": t, "length_value": float(n), "length_label": str(n), "metric": "score", "scale": "pct_0_100",
-             "value_raw": max(0.0, base - 3 * i * rng.random() + 3 * rng.standard_normal()), "n_samples": 500}
+             "value_raw": float(np.clip(base - 3 * i * rng.random() + 3 * rng.standard_normal(), 0, 100)),
+             "n_samples": 500}
             for i, n in enumerate(ruler_lengths) for t in tasks])
-        ruler = ParsedFile(format="synthetic", run_key=f"ruler:{model}", benchmark="ruler", score_scale="pct_0_100",
-                           length_unit="tokens", model=model, model_source="field", tokenizer="synthetic",
-                           task_scores=scores)
-        write_parsed(store, [niah, ruler])
+        parts.append(ParsedFile(format="synthetic", run_key=f"ruler:{model}", benchmark="ruler",
+                                score_scale="pct_0_100", length_unit="tokens", model=model, model_source="field",
+                                tokenizer="synthetic", task_scores=scores))
+    write_parsed(store, parts)

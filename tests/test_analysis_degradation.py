@@ -78,3 +78,14 @@ def test_u_shape_by_hand(store):
     assert list(u["n_middle"]) == [6, 6]
     est, lo, hi = diff_of_means_ci(np.array([1, 1, 0, 1.0]), np.array([0, 0, 1, 0.0]))
     assert est == 0.5 and lo < 0.5 < hi
+
+
+def test_batched_bootstrap_equals_one_call_per_sample():
+    from analysis.bootstrap import mean_ci_many
+
+    rng = np.random.default_rng(3)
+    samples = [(rng.random(40) < 0.6).astype(float) for _ in range(5)] + [np.ones(40), np.array([1.0]), rng.random(7)]
+    many = mean_ci_many(samples)
+    for s, got in zip(samples, many):
+        want = stratified_mean_ci([s])
+        assert got == pytest.approx(want, nan_ok=True)

@@ -1,0 +1,153 @@
+"""Re-render benchmark of the analysis pages on a synthetic store (a benchmark, not a timed test).
+
+Store: 100 runs (80 binary NIAH runs holding 1,000,000 trials in all + 20 RULER-like task-score
+runs), built once with ``storage.synthetic.synthetic_store`` and kept at ``--db``.
+
+For every analysis page it times
+
+* the data path: the page's queries (``storage.results``) plus its analysis (``analysis/``) for
+  the page's default selection, uncached (median of ``--repeats``);
+* with ``--apptest``: a full script run in ``streamlit.testing.v1.AppTest``, cold (empty
+  ``st.cache_data``) and again in the same session (a re-render: caches warm, as when a user
+  moves a widget). Goal: re-render <= 1 s.
+
+Usage::
+
+    python benchmarks/rerender.py [--db /tmp/longscope_bench.duckdb] [--rebuild] [--repeats 3] [--apptest]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analysis.bootstrap import N_RESAMPLES  # noqa: E402
+from analysis.compare import cell_diff, config_differences, paired_test  # noqa: E402
+from analysis.correlation import model_matrix, pairwise  # noqa: E402
+from analysis.degradation import length_points  # noqa: E402
+from analysis.depth import depth_points, length_bands, u_shape  # noqa: E402
+from analysis.effective_length import ruler_table  # noqa: E402
+from analysis.published import check_run, load_published  # noqa: E402
+from storage import results  # noqa: E402
+from storage.db import open_store  # noqa: E402
+from storage.synthetic import synthetic_store  # noqa: E402
+
+PAGES = ["length_degradation", "effective_length", "depth", "correlation", "compare_runs", "published_check"]
+
+
+def build(db: Path, rebuild: bool) -> None:
+    if rebuild and db.exists():
+        db.unlink()
+    if db.exists():
+        return
+    t = time.perf_counter()
+    synthetic_store(open_store(db))
+    print(f"built {db} in {time.perf_counter() - t:.1f} s")
+
+
+def data_paths(store) -> dict:
+    """page -> callable doing that page's default queries + analysis."""
+    runs = results.runs_overview(store)
+    niah = runs[runs["kind"] == "trials"]["run_id"].tolist()
+    scored = runs[runs["kind"] != "empty"]["run_id"].tolist()
+
+    def degradation(ids):
+        return [length_points(results.length_observations(store, [r]), n_resamples=N_RESAMPLES) for r in ids]
+
+    def effective():
+        pts = degradation(scored[:8])
+        import pandas as pd
+        p = pd.concat(pts)
+        return ruler_table(p.assign(name=p["run_id"], score=p["mean"] * 100))
+
+    def depth():
+        obs = results.depth_observations(store, niah[:4])
+        bands = length_bands(obs["context_length"], 3)
+        return depth_points(obs, bands), u_shape(obs, bands)
+
+    def correlation():
+        m = model_matrix(results.task_means(store))
+        return pairwise(m)
+
+    def compare():
+        a, b = niah[0], niah[1]
+        meta = results.runs_overview(store).set_index("run_id")
+        return (cell_diff(results.run_cells(store, a), results.run_cells(store, b)),
+                paired_test(results.paired_outcomes(store, a, b)),
+                config_differences(meta.loc[a].to_dict(), meta.loc[b].to_dict()))
+
+    def published():
+        pub, meta = load_published(), results.runs_overview(store).set_index("run_id")
+        out = []
+        for r in scored[:4]:
+            run = meta.loc[r].copy()
+            out.append(check_run(run, results.run_task_scores(store, [r]), pub))
+        return out
+
+    return {"length_degradation (6 runs, default)": lambda: degradation(scored[:6]),
+            "length_degradation (all 100 runs)": lambda: degradation(scored),
+            "effective_length (8 runs)": effective, "depth (4 NIAH runs)": depth,
+            "correlation (100 runs)": correlation, "compare_runs (2 NIAH runs, 12.2k paired trials)": compare,
+            "published_check (4 runs)": published, "runs_overview": lambda: results.runs_overview(store)}
+
+
+def timed(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def apptest(db: Path) -> dict:
+    from streamlit.testing.v1 import AppTest
+    import streamlit as st
+
+    os.environ["LONGSCOPE_DB"] = str(db)
+    out = {}
+    for page in PAGES:
+        st.cache_data.clear()
+        at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=120)
+        t = time.perf_counter()
+        at.run()
+        cold = time.perf_counter() - t
+        if at.exception:
+            raise RuntimeError(f"{page}: {at.exception[0].message}")
+        t = time.perf_counter()
+        at.run()
+        warm = time.perf_counter() - t
+        out[page] = (cold, warm)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, default=Path("/tmp/longscope_bench.duckdb"))
+    ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--apptest", action="store_true")
+    args = ap.parse_args(argv)
+    build(args.db, args.rebuild)
+    store = open_store(args.db)
+    n_runs, n_trials = store.cursor().execute(
+        "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM niah_trials)").fetchone()
+    print(f"store: {n_runs} runs, {n_trials:,} NIAH trials")
+    print("data path (queries + analysis, uncached), median of", args.repeats)
+    for name, fn in data_paths(store).items():
+        print(f"  {name:<55} {timed(fn, args.repeats) * 1000:8.0f} ms")
+    if args.apptest:
+        print("AppTest full script run: cold (empty cache) / re-render (same session)")
+        for page, (cold, warm) in apptest(args.db).items():
+            print(f"  {page:<55} {cold * 1000:8.0f} ms / {warm * 1000:6.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
