@@ -317,6 +317,9 @@ def test_tidy_synthetic_jsonl_from_disk_matches_pandas(store, tmp_path):
     assert not plan.failed and len(written) == 1
     cur = store.cursor()
     assert cur.execute("SELECT count(*), max(trial) FROM niah_trials").fetchone() == (8000, 19)
+    # every trial points at the ingested file (its id is written as a constant for one-file runs)
+    assert cur.execute("SELECT count(*) FROM niah_trials JOIN files USING (file_id) WHERE files.name = 'trials.jsonl'"
+                       ).fetchone()[0] == 8000
     stored = dict(((l, d), m) for l, d, m in cur.execute(
         "SELECT context_length, depth_percent, avg(score) FROM niah_trials GROUP BY 1, 2").fetchall())
     expected = df.groupby(["context_length", "depth_percent"])["score"].mean()
