@@ -4,10 +4,14 @@
     (``storage.ingest.ingest_paths``, as ``python -m storage.ingest`` does) into a fresh store, and
     compare with DuckDB's own ``read_json`` of the same file into a table of a fresh database
     (goal: ratio <= 2).
+(b) ``heatmap``: the NIAH heatmap aggregate (``storage.niah.heatmap_cells``: n, mean score and raw
+    score counts per length x depth cell) over ``--heatmap-trials`` (default 10M) stored trials of
+    one run (goal: <= 0.3 s), and its ratio to a pandas groupby computing the same from a DataFrame
+    already in memory.
 
 Usage::
 
-    python benchmarks/ingest_and_query.py [--trials 1000000] [--repeats 3] [--parts ingest]
+    python benchmarks/ingest_and_query.py [--trials 1000000] [--heatmap-trials 10000000] [--repeats 3] [--parts ingest heatmap]
 
 Each part is a function ``part(args, workdir) -> dict`` registered in :data:`PARTS`; it prints its
 lines and returns its numbers.
@@ -118,14 +122,55 @@ def bench_ingest(args: argparse.Namespace, workdir: Path) -> dict[str, float]:
     return {"pipeline_s": min(w for w, _ in ours), "duckdb_s": min(w for w, _ in duck), "ratio_wall": wall, "ratio_cpu": cpu}
 
 
+def pandas_heatmap(trials: pd.DataFrame) -> pd.DataFrame:
+    """The same aggregate as ``heatmap_cells`` with pandas: n, mean score, raw-score counts per cell."""
+    g = trials.groupby(["context_length", "depth_percent"], sort=True)
+    out = g["score"].agg(n="size", mean_score="mean")
+    counts = trials.groupby(["context_length", "depth_percent", "score_raw"]).size().rename("c").reset_index()
+    raw = counts.groupby(["context_length", "depth_percent"], sort=True).apply(
+        lambda c: dict(zip(c["score_raw"], c["c"])), include_groups=False)
+    out["raw_counts"] = raw.to_numpy()
+    return out.reset_index()
+
+
+def bench_heatmap(args: argparse.Namespace, workdir: Path) -> dict[str, float]:
+    """Part (b): heatmap aggregate over ``--heatmap-trials`` stored trials (best of ``--repeats``)."""
+    from storage.niah import heatmap_cells
+    from storage.synthetic import write_parsed
+    from storage.importers.parsed import ParsedFile
+
+    n = args.heatmap_trials
+    df = synthetic_trials(n, seed=1)
+    trials = df.rename(columns={"score": "score_raw"})[["context_length", "depth_percent", "score_raw"]]
+    store = open_store(workdir / "heatmap.duckdb")
+    t0 = time.perf_counter()
+    run_ids = write_parsed(store, [ParsedFile(format="synthetic", run_key="bench:heatmap", benchmark="niah",
+                                              score_scale="binary", length_unit="tokens", model="synthetic-model",
+                                              model_source="field", niah_trials=trials)])
+    print(f"(b) heatmap aggregate over {len(trials):,} stored trials (stored in {time.perf_counter() - t0:.1f} s)")
+    run_id = next(iter(run_ids.values()))
+    cells = heatmap_cells(store, [run_id])  # warm-up (and a check)
+    assert int(cells["n"].sum()) == len(trials) and len(cells) == N_LENGTHS * N_DEPTHS
+    ours = [_timed(lambda: heatmap_cells(store, [run_id])) for _ in range(args.repeats)]
+    frame = trials.assign(score=trials["score_raw"])
+    theirs = [_timed(lambda: pandas_heatmap(frame)) for _ in range(args.repeats)]
+    _report("duckdb heatmap_cells", ours)
+    _report("pandas groupby", theirs)
+    best, best_pd = min(w for w, _ in ours), min(w for w, _ in theirs)
+    print(f"    heatmap_cells {best:.3f} s (goal <= 0.3 s); pandas / duckdb = {best_pd / best:.1f}x")
+    store.close()
+    return {"duckdb_s": best, "pandas_s": best_pd, "speedup_vs_pandas": best_pd / best}
+
+
 #: part name -> function; run in this order
-PARTS: dict[str, Callable[[argparse.Namespace, Path], dict[str, float]]] = {"ingest": bench_ingest}
+PARTS: dict[str, Callable[[argparse.Namespace, Path], dict[str, float]]] = {"ingest": bench_ingest, "heatmap": bench_heatmap}
 
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     """Run the selected parts in a temporary folder; returns ``{part: numbers}``."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--trials", type=int, default=1_000_000, help="synthetic trials for part (a)")
+    ap.add_argument("--heatmap-trials", type=int, default=10_000_000, help="stored trials for part (b)")
     ap.add_argument("--repeats", type=int, default=3, help="timed repeats (the best is reported)")
     ap.add_argument("--parts", nargs="+", choices=list(PARTS), default=list(PARTS))
     args = ap.parse_args(argv)

@@ -39,11 +39,18 @@ def heatmap_cells(store: Store, run_ids: list[int], trials: str = TRIALS_ALL) ->
     if trials not in (TRIALS_ALL, TRIALS_FIRST):
         raise ValueError(f"trials must be {TRIALS_ALL!r} or {TRIALS_FIRST!r}")
     first_only = "AND trial = 0" if trials == TRIALS_FIRST else ""
+    # two-stage: count per (cell, raw score) first, then fold into one row per cell; faster than
+    # histogram() over the trials (benchmarks/ingest_and_query.py part b)
     return store.cursor().execute(
-        f"""SELECT run_id, context_length, depth_percent, count(*) AS n, avg(score) AS mean_score,
-                   histogram(score_raw) AS raw_counts
-            FROM niah_trials
-            WHERE run_id IN (SELECT unnest(?)) {first_only}
+        f"""SELECT run_id, context_length, depth_percent, sum(c)::BIGINT AS n,
+                   sum(s) / nullif(sum(c_scored), 0) AS mean_score,
+                   map_from_entries(list(struct_pack(k := score_raw, v := c)) FILTER (score_raw IS NOT NULL))
+                     AS raw_counts
+            FROM (SELECT run_id, context_length, depth_percent, score_raw, count(*) AS c,
+                         count(score) AS c_scored, sum(score) AS s
+                  FROM niah_trials
+                  WHERE run_id IN (SELECT unnest(?)) {first_only}
+                  GROUP BY ALL)
             GROUP BY ALL
             ORDER BY run_id, context_length, depth_percent""",
         [list(run_ids)],
