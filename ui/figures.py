@@ -49,7 +49,7 @@ def line_panels(points: pd.DataFrame, names: dict[int, str], y_title: str = "sco
             c = color(order[rid])
             if g["low"].notna().any():
                 fig.add_trace(go.Scatter(x=x + x[::-1], y=list(g["high"] * f) + list(g["low"] * f)[::-1],
-                                         fill="toself", fillcolor=_rgba(c, 0.15), line={"width": 0},
+                                         mode="lines", fill="toself", fillcolor=_rgba(c, 0.15), line={"width": 0},
                                          hoverinfo="skip", showlegend=False, legendgroup=str(rid)), row=row, col=1)
             text = [f"{format_length(v, l)} · n={n} ({src}) · 95% CI {lo * f:.3g}–{hi * f:.3g}"
                     for v, l, n, src, lo, hi in zip(g["length_value"], g["length_label"], g["n"], g["source"],
@@ -86,7 +86,7 @@ def depth_panels(points: pd.DataFrame, names: dict[int, str]) -> go.Figure:
         for rid, g in points[points["band"] == band].groupby("run_id", sort=False):
             c, x = color(order[rid]), g["depth_percent"].tolist()
             if g["low"].notna().any():
-                fig.add_trace(go.Scatter(x=x + x[::-1], y=list(g["high"]) + list(g["low"])[::-1], fill="toself",
+                fig.add_trace(go.Scatter(x=x + x[::-1], y=list(g["high"]) + list(g["low"])[::-1], mode="lines", fill="toself",
                                          fillcolor=_rgba(c, 0.15), line={"width": 0}, hoverinfo="skip",
                                          showlegend=False, legendgroup=str(rid)), row=1, col=col)
             fig.add_trace(go.Scatter(x=x, y=g["mean"], mode="lines+markers", name=names.get(rid, str(rid)),
@@ -125,7 +125,8 @@ def correlation_grid(pairs: pd.DataFrame, columns: list[str], method: str) -> go
             rows.append({"x": a, "y": b, "r": getattr(p, method), "n": p.n, "enough": p.enough and pd.notna(getattr(p, method)),
                          "lo": getattr(p, f"{method}_low"), "hi": getattr(p, f"{method}_high")})
     cells = pd.DataFrame(rows, columns=["x", "y", "r", "n", "enough", "lo", "hi"])
-    size = max(14, min(60, 560 // max(1, len(columns))))
+    n_cols = max(1, len(columns))
+    size = max(8, min(44, 480 // n_cols))
     fig = go.Figure()
     ok, grey = cells[cells["enough"]], cells[~cells["enough"]]
     fig.add_trace(go.Scatter(
@@ -143,9 +144,9 @@ def correlation_grid(pairs: pd.DataFrame, columns: list[str], method: str) -> go
                                                                zip(grey["x"], grey["y"], grey["n"])],
         hoverinfo="text", name="too few shared models"))
     fig.update_xaxes(categoryorder="array", categoryarray=columns, type="category")
-    fig.update_yaxes(categoryorder="array", categoryarray=columns[::-1], type="category")
-    fig.update_layout(height=max(360, 60 + size * len(columns) * 1.15), margin={"t": 20}, showlegend=False,
-                      plot_bgcolor="white")
+    fig.update_yaxes(categoryorder="array", categoryarray=columns[::-1], type="category", scaleanchor="x",
+                     scaleratio=1)
+    fig.update_layout(height=160 + n_cols * (size + 10), margin={"t": 20}, showlegend=False, plot_bgcolor="white")
     return fig
 
 

@@ -1,0 +1,43 @@
+"""Browser test: each analysis page renders on the real runs of ``app_db`` (conftest) and a
+screenshot of each is saved to docs/screenshots/. Run ids follow conftest.APP_DATA's order:
+1 Claude 2.1 NIAH (judge), 2/3 recurrentgemma NIAH (binary / judge), 4 RULER Llama-3.1-8B,
+5-8 InfiniteBench, 9-11 LongBench, 12 BABILong Phi-3, 13-16 lm-eval, 17+ YaRN perplexity."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SCREENSHOTS
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    # (url path + query, texts that must appear, screenshot name)
+    ("degradation?runs=1,2,4,12,17", ["Length degradation", "different tokenizers"], "length_degradation"),
+    ("effective-length?runs=1,2,4&threshold=85.6", ["Effective context length", "Per run, threshold 85.6"],
+     "effective_length"),
+    ("depth?runs=1,2,3&bands=3", ["lost in the middle", "U-shape summary"], "depth"),
+    ("correlation?by=benchmark&min_n=3", ["Benchmark correlation", "Models × benchmarks"], "correlation"),
+    ("compare?base=2&cand=3", ["Compare runs", "Wilcoxon signed-rank", "The configs differ"], "compare_runs"),
+    ("published?runs=4,6", ["run 85.51 over 12 task(s) vs published 95.5 over 13", "missing tasks: cwe",
+                            "collapsed tasks: vt=4.88"], "published_check"),
+]
+
+
+@pytest.mark.parametrize("path, texts, name", PAGES, ids=[p[2] for p in PAGES])
+def test_analysis_page_renders(app_url, browser, path, texts, name):
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{app_url}/{path}", wait_until="networkidle")
+    for text in texts:
+        page.get_by_text(text).first.wait_for(timeout=60_000)
+    if name != "published_check":
+        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    if page.get_by_text("Page not found").count():  # Streamlit's transient notice on a cold deep link
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(500)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    if name in ("correlation", "compare_runs"):  # their chart is below the fold
+        page.locator(".js-plotly-plot").first.screenshot(path=str(SCREENSHOTS / f"{name}_chart.png"))
+    page.close()
