@@ -56,7 +56,8 @@ clicked = next((p["customdata"] for p in sel if p.get("customdata")), None)
 if clicked and clicked[0] != clicked[1]:
     pair = f"{clicked[0]} | {clicked[1]}"
     st.session_state["pair"] = pair if pair in labels else f"{clicked[1]} | {clicked[0]}"
-url_state.seed("pair", labels[0], str, allowed=labels)
+best = labels[int(pairs["n"].to_numpy().argmax())]  # default: the pair sharing the most models
+url_state.seed("pair", best, str, allowed=labels)
 st.selectbox("Pair", labels, key="pair")
 url_state.publish("pair")
 a, b = st.session_state["pair"].split(" | ")
