@@ -43,10 +43,11 @@ def depth_points(obs: pd.DataFrame, bands: pd.Series, n_resamples: int = N_RESAM
     for (run_id, band, depth), g in obs.groupby(["run_id", "band", "depth_percent"], sort=False):
         samples.append(expand(g["value"], g["count"]))
         rows.append({"run_id": run_id, "band": band, "band_start": float(g["context_length"].min()),
-                     "depth_percent": depth, "n": int(g["count"].sum())})
+                     "band_end": float(g["context_length"].max()), "depth_percent": depth,
+                     "n": int(g["count"].sum())})
     for row, (mean, low, high) in zip(rows, mean_ci_many(samples, n_resamples=n_resamples)):
         row.update({"mean": mean, "low": low, "high": high})
-    cols = ["run_id", "band", "band_start", "depth_percent", "mean", "low", "high", "n"]
+    cols = ["run_id", "band", "band_start", "band_end", "depth_percent", "mean", "low", "high", "n"]
     return pd.DataFrame(rows, columns=cols).sort_values(["run_id", "band_start", "depth_percent"], ignore_index=True)
 
 

@@ -3,7 +3,7 @@ import streamlit as st
 
 from analysis.depth import EDGE, MIDDLE
 from analysis.filters import filter_runs
-from ui import data, downloads, url_state
+from ui import data, downloads, drilldown, url_state
 from ui.figures import depth_panels, u_shape_bars
 from ui.filters import pick_runs, row_filters, sidebar_filters
 
@@ -51,8 +51,9 @@ names = runs.set_index("run_id")["label"].to_dict()
 if len(units) > 1:
     st.warning(f"Runs count context length in different units ({', '.join(units)}): bands mix them.")
 fig = depth_panels(points, names)
-st.plotly_chart(fig, key="depth_chart")
+event = st.plotly_chart(fig, key="depth_chart", on_select="rerun", selection_mode="points")
 downloads.figure(fig, "depth", key="depth-fig")
+drilldown.depth_point(event, store, names, key="depth")
 downloads.table(points.assign(run=points["run_id"].map(names)), "depth_points", key="depth-points")
 
 st.subheader("U-shape summary (edges − middle)")

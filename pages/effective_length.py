@@ -5,7 +5,7 @@ import streamlit as st
 from analysis.effective_length import RULER_THRESHOLD, ruler_table
 from analysis.filters import filter_rows, filter_runs
 from analysis.lengths import mixing_warnings
-from ui import data, downloads, url_state
+from ui import data, downloads, drilldown, url_state
 from ui.figures import line_panels
 from ui.filters import pick_runs, row_filters, sidebar_filters
 
@@ -47,8 +47,9 @@ names = runs.set_index("run_id")["label"].to_dict()
 for w in mixing_warnings(points):
     st.warning(w, icon=":material/straighten:")
 fig = line_panels(points, names, y_title="score (0-100)", hline=threshold, scale=100)
-st.plotly_chart(fig, key="eff_chart")
+event = st.plotly_chart(fig, key="eff_chart", on_select="rerun", selection_mode="points")
 downloads.figure(fig, "effective_length", key="eff-fig")
+drilldown.length_point(event, store, names, key="eff")
 
 table = ruler_table(points.assign(name=points["run_id"].map(lambda r: f"#{r} {names.get(r, r)}"),
                                   score=points["mean"] * 100), threshold)

@@ -3,8 +3,7 @@ import streamlit as st
 
 from analysis.filters import filter_rows, filter_runs
 from analysis.lengths import format_length, mixing_warnings
-from storage.results import point_rows
-from ui import data, downloads
+from ui import data, downloads, drilldown
 from ui.figures import line_panels
 from ui.filters import pick_runs, row_filters, sidebar_filters
 
@@ -47,13 +46,4 @@ st.dataframe(table, hide_index=True, column_config={c: st.column_config.NumberCo
                                                     for c in ("mean", "low", "high")})
 downloads.table(table, "length_degradation_points", key="deg-table")
 
-sel = (event.selection.points if event and event.selection else []) or []
-hit = next((p for p in sel if p.get("customdata")), None)
-if hit:
-    rid, lv, ll = hit["customdata"]
-    st.subheader(f"Behind the point: {names.get(rid, rid)} at {format_length(None if lv == -1 else lv, ll)}")
-    rows = point_rows(store, int(rid), None if lv == -1 else float(lv), ll or None)
-    st.dataframe(rows, hide_index=True)
-    downloads.table(rows, f"point_run{rid}_{ll or int(lv)}", key="deg-point")
-else:
-    st.caption("Click a point to see the trials or samples behind it.")
+drilldown.length_point(event, store, names, key="deg")

@@ -254,3 +254,17 @@ def point_rows(store: Store, run_id: int, length_value: float | None, length_lab
         """,
         [run_id, length_value, run_id, length_value, length_value, length_label, run_id, limit],
     ).df()
+
+
+def depth_rows(store: Store, run_id: int, depth_percent: float, length_low: float, length_high: float,
+               limit: int = 500) -> pd.DataFrame:
+    """The NIAH trials behind one depth point (a depth within a band of context lengths).
+
+    Columns: context_length, depth_percent, trial, score_raw, score (0..1), needle, response.
+    """
+    return store.cursor().execute(
+        """SELECT context_length, depth_percent, trial, score_raw, score, needle, response FROM niah_trials
+           WHERE run_id = ? AND depth_percent = ? AND context_length BETWEEN ? AND ?
+           ORDER BY score, context_length, trial LIMIT ?""",
+        [run_id, depth_percent, length_low, length_high, limit],
+    ).df()

@@ -89,3 +89,17 @@ def test_batched_bootstrap_equals_one_call_per_sample():
     for s, got in zip(samples, many):
         want = stratified_mean_ci([s])
         assert got == pytest.approx(want, nan_ok=True)
+
+
+def test_drill_down_rows_behind_a_point(store):
+    from storage.results import depth_rows, point_rows
+
+    ids = write_parsed(store, [niah_run("m", [1000, 2000], [0, 50, 100],
+                                        lambda L, d, t: 1.0 if (L == 1000 or d != 50) else 0.0, trials=2),
+                               _samples_run("s")])
+    rows = point_rows(store, ids["niah:m"], 2000.0, None)
+    assert len(rows) == 6 and rows["score"].tolist()[:2] == [0.0, 0.0] and rows["item"][0] == "50.0% / trial 0"
+    srows = point_rows(store, ids["s:s"], 4096.0, None)
+    assert len(srows) == 6 and sorted(srows["task"].unique()) == ["a", "b"] and srows["score"].sum() == 4
+    d = depth_rows(store, ids["niah:m"], 50.0, 1000, 2000)
+    assert d["context_length"].tolist() == [2000, 2000, 1000, 1000] and d["score"].tolist() == [0, 0, 1, 1]

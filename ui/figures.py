@@ -91,6 +91,8 @@ def depth_panels(points: pd.DataFrame, names: dict[int, str]) -> go.Figure:
                                          showlegend=False, legendgroup=str(rid)), row=1, col=col)
             fig.add_trace(go.Scatter(x=x, y=g["mean"], mode="lines+markers", name=names.get(rid, str(rid)),
                                      legendgroup=str(rid), showlegend=col == 1, line={"color": c},
+                                     customdata=[(int(rid), d, lo, hi) for d, lo, hi in
+                                                 zip(g["depth_percent"], g["band_start"], g["band_end"])],
                                      text=[f"n={n} · 95% CI {lo:.3g}–{hi:.3g}" for n, lo, hi in
                                            zip(g["n"], g["low"], g["high"])],
                                      hovertemplate="depth %{x}%<br>mean %{y:.3g}<br>%{text}<extra>%{fullData.name}</extra>"),
