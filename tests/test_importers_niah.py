@@ -210,7 +210,8 @@ TIDY_ROWS = [  # two trials of one cell (given in reverse trial order), one more
     {"model": "m-7b", "benchmark": "niah", "task": "single", "context_length": 8192, "depth_percent": 0.0,
      "score": 1.0, "scale": "binary", "trial": 0, "needle": "The magic number is 3.", "response": "3"},
     {"model": "m-7b", "benchmark": "ruler", "task": "vt", "context_length": 4096, "depth_percent": None,
-     "score": 85.0, "scale": "pct_0_100", "trial": None, "needle": None, "response": None},
+     "score": 85.0, "scale": "pct_0_100", "trial": None, "needle": None, "response": None,
+     "metric": "string_match_all", "n_samples": 500},
     {"model": "m-7b", "benchmark": "ruler", "task": "qa_1", "context_length": None, "depth_percent": None,
      "score": 54.8, "scale": "pct_0_100", "trial": None, "needle": None, "response": None},
 ]
@@ -247,9 +248,10 @@ def test_tidy_rows_with_depth_are_trials_the_others_task_scores(store, fmt):
     assert trials == [(4096, 50.0, 0, 1.0, 1.0, "The magic number is 7.", "7"),
                       (4096, 50.0, 1, 0.0, 0.0, "The magic number is 7.", "8"),
                       (8192, 0.0, 0, 1.0, 1.0, "The magic number is 3.", "3")]
-    scores = cur.execute("SELECT task, length_value, metric, scale, value_raw, value FROM task_scores ORDER BY 1").fetchall()
-    assert scores == [("qa_1", None, "score", "pct_0_100", 54.8, pytest.approx(0.548)),
-                      ("vt", 4096.0, "score", "pct_0_100", 85.0, 0.85)]
+    scores = cur.execute(
+        "SELECT task, length_value, metric, scale, value_raw, value, n_samples FROM task_scores ORDER BY 1").fetchall()
+    assert scores == [("qa_1", None, "score", "pct_0_100", 54.8, pytest.approx(0.548), None),
+                      ("vt", 4096.0, "string_match_all", "pct_0_100", 85.0, 0.85, 500)]
     runs = dict(cur.execute("SELECT benchmark, score_scale FROM runs").fetchall())
     assert runs == {"niah": "binary", "ruler": "pct_0_100"}
 
@@ -282,6 +284,12 @@ def test_tidy_missing_required_column(store, fmt):
     rows = [{k: v for k, v in r.items() if k != "benchmark"} for r in TIDY_ROWS]
     msg = error_of(f"t.{fmt}", tidy_bytes(rows, fmt), store)
     assert "column 'benchmark'" in msg and "missing" in msg
+
+
+def test_tidy_run_with_two_length_units(store):
+    rows = [{**TIDY_ROWS[0], "length_unit": "tokens"}, {**TIDY_ROWS[1], "length_unit": "words"}]
+    msg = error_of("t.csv", tidy_bytes(rows, "csv"), store)
+    assert "column 'length_unit'" in msg and "several values" in msg
 
 
 def test_tidy_task_row_without_task(store):

@@ -50,17 +50,23 @@ PARQUET_MAGIC = b"PAR1"
 
 
 def _header(src: SourceFile) -> list[str]:
-    """Column names from the CSV header, the first JSON Lines object, or the Parquet schema."""
+    """Column names: the CSV header, the Parquet schema, or the keys of the JSON Lines objects in
+    the first 64 KiB (the first line at least)."""
     if src.suffix == ".parquet":
         return pq.read_schema(pa.BufferReader(src.data)).names if src.data[:4] == PARQUET_MAGIC else []
-    first = src.head(65536).split("\n", 1)[0]
-    if src.suffix == ".jsonl":
+    head = src.head(65536)
+    first = head.split("\n", 1)[0]
+    if src.suffix != ".jsonl":
+        return next(csv.reader([first]), [])
+    keys: dict[str, None] = {}
+    for line in head.splitlines():
         try:
-            obj = json.loads(first)
-            return list(obj) if isinstance(obj, dict) else []
-        except json.JSONDecodeError:  # a very long or malformed first line: look for the keys
-            return [k for k in TYPES if f'"{k}"' in first]
-    return next(csv.reader([first]), [])
+            obj = json.loads(line)
+        except json.JSONDecodeError:  # blank, cut off at 64 KiB, or malformed (reported when read)
+            continue
+        if isinstance(obj, dict):
+            keys.update(dict.fromkeys(obj))
+    return list(keys) or [k for k in TYPES if f'"{k}"' in first]
 
 
 def detect(src: SourceFile) -> bool:
@@ -127,7 +133,8 @@ def _read_error(src: SourceFile, names: list[str], exc: duckdb.Error) -> FormatE
 
 
 def read_table(src: SourceFile) -> pa.Table:
-    """The file's known columns as an Arrow table with the types of :data:`TYPES`.
+    """The file's known columns as an Arrow table with the types of :data:`TYPES` (optional
+    columns without any value are dropped).
 
     Raises:
         FormatError: a required column is missing, or a value is not of its column's type
@@ -139,11 +146,12 @@ def read_table(src: SourceFile) -> pa.Table:
         raise src.error(f"column '{missing[0]}'", f"missing (required: {', '.join(REQUIRED)})")
     con = duckdb.connect()
     try:
-        return _relation(src, con, names, typed=True).to_arrow_table()
+        table = _relation(src, con, names, typed=True).to_arrow_table()
     except duckdb.Error as exc:
         raise _read_error(src, names, exc) from None
     finally:
         con.close()
+    return table.select([n for n in table.column_names if n in REQUIRED or table.column(n).null_count < table.num_rows])
 
 
 def _np(table: pa.Table, name: str) -> np.ndarray | None:
@@ -277,7 +285,7 @@ def _single(src: SourceFile, part: pa.Table, column: str, default: str | None) -
         return default
     values = [v for v in pc.unique(part.column(column)).to_pylist() if v is not None]
     if len(values) > 1:
-        raise src.error(f"column '{column}'", f"one run (model, benchmark, task) has several values: {values[:2]}; "
+        raise src.error(f"column '{column}'", f"one run has several values: {values[:2]}; "
                                              "split them into separate files")
     return values[0] if values else default
 
@@ -366,7 +374,7 @@ def _task_run(src: SourceFile, part: pa.Table, key: tuple, notes: list[str]) -> 
         "value_raw": part.column("score").to_numpy(zero_copy_only=False),
     })
     if "n_samples" in part.column_names:
-        scores["n_samples"] = _column(part, "n_samples").astype("Int64").to_numpy()
+        scores["n_samples"] = _column(part, "n_samples").astype("Int64")
     model, source, inferred = _model(model)
     return ParsedFile(
         format=FORMAT,
