@@ -3,8 +3,10 @@ import pandas as pd
 import streamlit as st
 
 from analysis.compare import cell_diff, config_differences, paired_test
+from analysis.filters import filter_runs
 from ui import data, downloads, url_state
 from ui.figures import diff_heatmap
+from ui.filters import row_filters, sidebar_filters
 
 st.title("Compare runs")
 store, fp = data.store()
@@ -13,7 +15,12 @@ if len(runs) < 2:
     st.info("Comparing needs two runs: add results on **Upload & runs**.")
     st.stop()
 
-ids = [int(i) for i in runs["run_id"]]
+f = sidebar_filters(runs)
+shown = filter_runs(runs, f)
+if len(shown) < 2:
+    st.info("The filters leave fewer than two runs.")
+    st.stop()
+ids = [int(i) for i in shown["run_id"]]
 names = {int(r.run_id): f"#{r.run_id} {r.label} · {r.benchmark}" for r in runs.itertuples()}
 url_state.seed("base", ids[0], int, allowed=ids)
 url_state.seed("cand", ids[1], int, allowed=ids)
@@ -41,11 +48,19 @@ downloads.table(cfg, f"configs_{base}_vs_{cand}", key="cmp-cfg")
 st.subheader("Cell by cell: candidate − baseline")
 with st.spinner("Aligning cells…"):
     cells = cell_diff(data.run_cells(fp, base), data.run_cells(fp, cand))
+    pairs = data.paired_outcomes(fp, base, cand)
+nia = meta.loc[base, "kind"] == "trials"
+f = row_filters(f, () if nia else cells["row"], cells.loc[cells["column_order"] > 0, "column_order"])
+if f.tasks:
+    cells, pairs = cells[cells["row"].isin(f.tasks)], pairs[pairs["task"].isin(f.tasks)]
+if f.length_range:
+    cells = cells[cells["column_order"].between(*f.length_range)]
+    if nia:
+        pairs = pairs[pairs["task"].astype(float).between(*f.length_range)]
 counts = cells["presence"].value_counts().to_dict()
 st.caption(f"{counts.get('both', 0)} cells in both runs, {counts.get('only baseline', 0)} only in the baseline (×), "
            f"{counts.get('only candidate', 0)} only in the candidate (○). Scores 0-1 (perplexity raw).")
 if counts.get("both", 0):
-    nia = meta.loc[base, "kind"] == "trials"
     fig = diff_heatmap(cells, "depth percent" if nia else "task", "context length" if nia else "length")
     st.plotly_chart(fig, key="cmp_heat")
     downloads.figure(fig, f"diff_{base}_vs_{cand}", key="cmp-fig")
@@ -55,7 +70,6 @@ else:
 downloads.table(cells, f"cells_{base}_vs_{cand}", key="cmp-cells")
 
 st.subheader("Paired per item")
-pairs = data.paired_outcomes(fp, base, cand)
 test = paired_test(pairs)
 if test is None:
     st.info("No item (sample or NIAH trial) was scored in both runs, so there is no paired test.")

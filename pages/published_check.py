@@ -3,8 +3,9 @@ import pandas as pd
 import streamlit as st
 
 from analysis.published import check_run, matches, user_row
+from analysis.filters import filter_runs
 from ui import data, downloads, url_state
-from ui.filters import pick_runs
+from ui.filters import pick_runs, sidebar_filters
 
 st.title("Published-number check")
 st.caption("Each run is set beside the numbers published for the same model and benchmark (shipped: RULER README "
@@ -44,7 +45,8 @@ st.caption(f"{len(matched)} of {len(runs)} runs have a published number for thei
 url_state.seed("tol", 1.0, float)
 st.sidebar.number_input("Tolerance (points on 0-100)", 0.0, 50.0, step=0.5, key="tol")
 url_state.publish("tol")
-picked = pick_runs(matched if len(matched) else runs, default_n=4)
+f = sidebar_filters(runs)
+picked = pick_runs(filter_runs(matched if len(matched) else runs, f), default_n=4)
 meta = runs.set_index("run_id")
 for rid in picked:
     run = meta.loc[rid].copy()

@@ -123,6 +123,10 @@ def test_compare_runs(small_db):
     at = _run("compare_runs", {"base": str(small_db["niah:m0"]), "cand": str(small_db["niah:m2"])})
     # m2 - m0: depth 50 at 1000 and 4000 -> -1; elsewhere 0
     assert at.metric[0].value == f"{-2 / 9:+.3f}"
+    # the length range (in the URL) restricts cells and pairs: 1000-4000 -> 2 of 6 cells differ by -1
+    at = _run("compare_runs", {"base": str(small_db["niah:m0"]), "cand": str(small_db["niah:m2"]), "len": "1000,4000"})
+    assert at.metric[0].value == f"{-2 / 6:+.3f}"
+    assert "n = 12 paired items" in at.markdown[0].value
 
 
 def test_published_check_real_ruler(tmp_path, monkeypatch, real_data):
