@@ -66,6 +66,8 @@ if uploaded:
                f"{n_dup} already ingested, {n_err} with errors (errors don't stop the others).")
     st.dataframe(files_df, hide_index=True, width="stretch",
                  column_config={"details": st.column_config.TextColumn(width="large")})
+    for o in plan.failed:
+        st.error(o.message if o.message.startswith(o.path) else f"{o.path}: {o.message}", icon=":material/error:")
 
     if plan.runs:
         st.subheader("2 · Confirm the runs")

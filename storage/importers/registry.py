@@ -61,6 +61,10 @@ def detect(src: SourceFile) -> ModuleType:
     for mod in importers():
         if mod.detect(src):
             return mod
+    if src.suffix == ".json":
+        src.json()  # a syntax error or truncation is a better message than "unknown format"
+    elif src.suffix == ".jsonl":
+        src.jsonl()
     head = src.head(200).strip().replace("\n", " ")
     raise src.error(
         "format",

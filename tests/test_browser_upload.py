@@ -1,0 +1,38 @@
+"""Browser test: upload a file with no model name plus a broken one, name the model, store it."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+GPT4 = "gkamradt__LLMTest_NeedleInAHaystack/original_results/OpenAI_Original_Results/OpenAI_OriginalResults.json"
+
+
+def test_upload_preview_name_and_store(app_url, browser, real_data, tmp_path):
+    broken = tmp_path / "token_len_1000_depth_0_results.json"
+    broken.write_text('{"model": "m", "context_length": 1000, "depth_percent": 0.0, "score": 10, "model_resp')
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{app_url}/upload", wait_until="networkidle")
+    page.locator("input[type=file]").first.set_input_files([str(real_data / GPT4), str(broken)])
+    page.get_by_text("1 · What was detected").wait_for(timeout=60_000)
+    body = page.inner_text("body")
+    assert "1 ready, 0 already ingested, 1 with errors" in body
+    assert "token_len_1000_depth_0_results.json (line 1): JSON ends early: the file looks truncated" in body
+    assert "Model (required: the files do not name it)" in body
+    store_button = page.get_by_role("button", name="Store 1 run(s)")
+    assert store_button.is_disabled()  # no model name yet
+    page.get_by_role("textbox", name="Model (required: the files do not name it)").fill("gpt-4-1106-preview")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Store 1 run(s)").click()
+    page.get_by_text("Stored 1 run(s)").wait_for(timeout=60_000)
+    body = page.inner_text("body")
+    assert "1 file(s) with errors were not stored" in body
+    run_id = int(re.search(r"Stored 1 run\(s\): run (\d+)", body).group(1))
+    # the stored run is on the heatmap: GPT-4-128k grid mean 9.44 (result_formats.md §17) -> (9.44 - 1) / 9
+    page.goto(f"{app_url}/heatmap?runs={run_id}", wait_until="networkidle")
+    page.get_by_text("gpt-4-1106-preview · mean score (0..1)").wait_for(timeout=60_000)
+    assert "0.938" in page.inner_text("body")
+    assert "225 cells, 225 trials, 0 missing" in page.inner_text("body")
