@@ -48,3 +48,31 @@ def length_points(obs: pd.DataFrame, n_resamples: int = N_RESAMPLES) -> pd.DataF
     for i, row in enumerate(rows):
         row["mean"], row["low"], row["high"] = cis[i] if i in cis else stratified_mean_ci(strata[i], n_resamples=n_resamples)
     return pd.DataFrame(rows, columns=POINT_COLUMNS)
+
+
+def combine_runs(points: pd.DataFrame, series: dict[int, str]) -> pd.DataFrame:
+    """Group runs into series (e.g. one per model and benchmark: RULER writes one run per
+    sequence length) and add a ``series`` column.
+
+    Points of one series at one length that come from a single run are kept as they are; points
+    from several runs become the mean of the run means with ``n`` summed, ``runs`` > 1, no CI
+    (NaN: the runs' samples are not pooled) and ``run_id`` -1.
+
+    Args:
+        points: :func:`length_points` rows.
+        series: run_id -> series name.
+    """
+    if points.empty:
+        return points.assign(series=pd.Series(dtype=str), runs=pd.Series(dtype=int))
+    p = points.assign(series=points["run_id"].map(series).fillna(points["run_id"].astype(str)))
+    p["_lv"], p["_ll"] = p["length_value"].fillna(-1.0), p["length_label"].fillna("")
+    out = []
+    for _, g in p.groupby(["series", "axis", "metric_kind", "_lv", "_ll"], sort=False):
+        row = g.iloc[0].copy()
+        row["runs"] = len(g)
+        if len(g) > 1:
+            row["mean"], row["low"], row["high"] = g["mean"].mean(), np.nan, np.nan
+            row["n"], row["tasks"], row["run_id"] = int(g["n"].sum()), int(g["tasks"].max()), -1
+        out.append(row)
+    res = pd.DataFrame(out).drop(columns=["_lv", "_ll"])
+    return res.sort_values(["series", "axis", "length_value"], ignore_index=True)[[*POINT_COLUMNS, "series", "runs"]]

@@ -2,12 +2,13 @@
 plus RULER's weighted averages, as a chart with the threshold drawn and a table per run."""
 import streamlit as st
 
+from analysis.degradation import combine_runs
 from analysis.effective_length import RULER_THRESHOLD, ruler_table
 from analysis.filters import filter_rows, filter_runs
 from analysis.lengths import mixing_warnings
 from ui import data, downloads, drilldown, url_state
 from ui.figures import line_panels
-from ui.filters import pick_runs, row_filters, sidebar_filters
+from ui.filters import combine_toggle, pick_runs, row_filters, sidebar_filters
 
 st.title("Effective context length")
 st.caption(f"RULER's definition (Hsieh et al. 2024): the longest tested length at which the score, and the score at "
@@ -38,6 +39,8 @@ with st.spinner("Computing scores per length…"):
     points = data.length_points_for(fp, picked, tuple(f.tasks))
 points = filter_rows(points, f)
 points = points[(points["metric_kind"] == "score") & points["length_value"].notna()]
+series = combine_toggle(runs, default=True)
+points = combine_runs(points, series or {r: f"#{r} {n}" for r, n in runs.set_index("run_id")["label"].items()})
 if points.empty:
     st.warning("The picked runs have no 0-1 scores at numeric lengths (perplexity and bucket-only runs have no "
                "effective length).")
@@ -51,12 +54,11 @@ event = st.plotly_chart(fig, key="eff_chart", on_select="rerun", selection_mode=
 downloads.figure(fig, "effective_length", key="eff-fig")
 drilldown.length_point(event, store, names, key="eff")
 
-table = ruler_table(points.assign(name=points["run_id"].map(lambda r: f"#{r} {names.get(r, r)}"),
-                                  score=points["mean"] * 100), threshold)
-if points.groupby("run_id")["length_value"].apply(frozenset).nunique() > 1:
+table = ruler_table(points.assign(name=points["series"], score=points["mean"] * 100), threshold)
+if points.groupby("series")["length_value"].apply(frozenset).nunique() > 1:
     st.warning("The runs were tested at different sets of lengths: Avg. and wAvg are only comparable between runs "
                "tested at the same lengths (empty cells below).", icon=":material/warning:")
-st.subheader(f"Per run, threshold {threshold:g}")
+st.subheader(f"Per {'model and benchmark' if series else 'run'}, threshold {threshold:g}")
 st.dataframe(table.drop(columns=["effective_length_value"]), hide_index=True,
              column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns
                             if c not in ("name", "effective length", "effective_length_value", "lengths tested",

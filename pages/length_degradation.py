@@ -1,11 +1,12 @@
 """Length degradation: score vs context length, one line per run, n and a 95% bootstrap band."""
 import streamlit as st
 
+from analysis.degradation import combine_runs
 from analysis.filters import filter_rows, filter_runs
 from analysis.lengths import format_length, mixing_warnings
 from ui import data, downloads, drilldown
 from ui.figures import line_panels
-from ui.filters import pick_runs, row_filters, sidebar_filters
+from ui.filters import combine_toggle, pick_runs, row_filters, sidebar_filters
 
 st.title("Length degradation")
 st.caption("Mean score at every tested context length, one line per run, with a 95% percentile bootstrap band "
@@ -27,6 +28,9 @@ with st.spinner("Bootstrapping confidence intervals…"):
     f = row_filters(f, obs["task"].dropna(), obs["length_value"])
     points = data.length_points_for(fp, picked, tuple(f.tasks))
 points = filter_rows(points, f)
+series = combine_toggle(runs, default=False)
+if series:
+    points = combine_runs(points, series)
 if points.empty:
     st.warning("The picked runs have no scores by length (runs scored only overall have no length axis).")
     st.stop()
@@ -38,7 +42,7 @@ fig = line_panels(points, names)
 event = st.plotly_chart(fig, key="deg_chart", on_select="rerun", selection_mode="points")
 downloads.figure(fig, "length_degradation", key="deg-fig")
 
-table = points.assign(run=points["run_id"].map(names),
+table = points.assign(run=points["series"] if series else points["run_id"].map(names),
                       length=[format_length(v, l) for v, l in zip(points["length_value"], points["length_label"])])
 table = table[["run", "run_id", "length", "length_value", "length_unit", "tokenizer", "metric_kind", "source",
                "mean", "low", "high", "n", "tasks"]]

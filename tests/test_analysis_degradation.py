@@ -103,3 +103,19 @@ def test_drill_down_rows_behind_a_point(store):
     assert len(srows) == 6 and sorted(srows["task"].unique()) == ["a", "b"] and srows["score"].sum() == 4
     d = depth_rows(store, ids["niah:m"], 50.0, 1000, 2000)
     assert d["context_length"].tolist() == [2000, 2000, 1000, 1000] and d["score"].tolist() == [0, 0, 1, 1]
+
+
+def test_combine_runs_joins_one_length_runs_and_averages_overlaps():
+    from analysis.degradation import POINT_COLUMNS, combine_runs
+
+    base = {"axis": "tokens", "length_label": None, "length_unit": "tokens", "tokenizer": "t", "metric_kind": "score",
+            "source": "tasks", "tasks": 13}
+    pts = pd.DataFrame([
+        {**base, "run_id": 1, "length_value": 4096.0, "mean": 0.9, "low": 0.8, "high": 0.95, "n": 13},
+        {**base, "run_id": 2, "length_value": 8192.0, "mean": 0.8, "low": 0.7, "high": 0.85, "n": 13},
+        {**base, "run_id": 3, "length_value": 8192.0, "mean": 0.6, "low": 0.5, "high": 0.65, "n": 13},
+    ])[POINT_COLUMNS]
+    out = combine_runs(pts, {1: "m · ruler", 2: "m · ruler", 3: "m · ruler"}).set_index("length_value")
+    assert out.loc[4096.0, "mean"] == 0.9 and out.loc[4096.0, "low"] == 0.8 and out.loc[4096.0, "runs"] == 1
+    assert out.loc[8192.0, "mean"] == pytest.approx(0.7) and np.isnan(out.loc[8192.0, "low"])
+    assert out.loc[8192.0, "n"] == 26 and out.loc[8192.0, "run_id"] == -1 and out.loc[8192.0, "runs"] == 2

@@ -39,6 +39,12 @@ def small_db(tmp_path, monkeypatch):
              for i in range(3)]
     parts += [_ruler("m0", [95, 90, 85, 60]), _ruler("m1", [90, 88, 86, 80]), _ruler("m2", [80, 70, 60, 50])]
     parts += [_samples("m0", [1, 1, 0, 1, 0, 1], "s0"), _samples("m1", [1, 0, 0, 1, 1, 1], "s1")]
+    # RULER writes one run per sequence length: model m3 as four one-length runs
+    for L, score in zip(RULER_LENGTHS, [92, 88, 84, 70]):
+        one = _ruler("m3", [score])
+        one.task_scores["length_value"], one.task_scores["length_label"] = float(L), str(L)
+        one.run_key = f"ruler:m3:{L}"
+        parts.append(one)
     ids = write_parsed(store, parts)
     monkeypatch.setenv("LONGSCOPE_DB", str(path))
     yield ids
@@ -68,19 +74,26 @@ def test_length_degradation(small_db):
 
 
 def test_effective_length_threshold_from_url(small_db):
-    ids = f"{small_db['ruler:m0']},{small_db['ruler:m1']},{small_db['ruler:m2']}"
+    m3 = [small_db[f"ruler:m3:{L}"] for L in RULER_LENGTHS]
+    ids = ",".join(map(str, [small_db["ruler:m0"], small_db["ruler:m1"], small_db["ruler:m2"], *m3]))
     at = _run("effective_length", {"runs": ids})
     table = at.dataframe[0].value.set_index("name")
     # m0 95/90/85/60: 85 < 85.6 -> 8K; m1 90/88/86/80 -> 16K; m2 80/... -> <4K
-    assert table.loc[f"#{small_db['ruler:m0']} m0", "effective length"] == "8K"
-    assert table.loc[f"#{small_db['ruler:m1']} m1", "effective length"] == "16K"
-    assert table.loc[f"#{small_db['ruler:m2']} m2", "effective length"] == "<4K"
+    assert table.loc["m0 · ruler", "effective length"] == "8K"
+    assert table.loc["m1 · ruler", "effective length"] == "16K"
+    assert table.loc["m2 · ruler", "effective length"] == "<4K"
+    # the four one-length runs of m3 are one model: 92/88/84/70 -> 8K
+    assert table.loc["m3 · ruler", "effective length"] == "8K" and table.loc["m3 · ruler", "lengths tested"] == 4
     # wAvg inc of m1 = (90 + 2*88 + 3*86 + 4*80) / 10 = 84.4
-    assert table.loc[f"#{small_db['ruler:m1']} m1", "wAvg (inc)"] == pytest.approx(84.4)
+    assert table.loc["m1 · ruler", "wAvg (inc)"] == pytest.approx(84.4)
     at = _run("effective_length", {"runs": ids, "threshold": "80"})
     table = at.dataframe[0].value.set_index("name")
-    assert table.loc[f"#{small_db['ruler:m0']} m0", "effective length"] == "16K"
-    assert table.loc[f"#{small_db['ruler:m1']} m1", "effective length"] == ">32K"
+    assert table.loc["m0 · ruler", "effective length"] == "16K"
+    assert table.loc["m1 · ruler", "effective length"] == ">32K"
+    # per run: each m3 run has one length
+    at = _run("effective_length", {"runs": ids, "combine": "0"})
+    table = at.dataframe[0].value.set_index("name")
+    assert table.loc[f"#{m3[0]} m3", "effective length"] == ">4K" and len(table) == 7
     at.number_input(key="threshold").set_value(90.0).run()
     assert at.query_params["threshold"] == "90"
 
@@ -98,8 +111,8 @@ def test_depth_u_shape(small_db):
 def test_correlation(small_db):
     at = _run("correlation", {"min_n": "3"})
     matrix = at.dataframe[0].value
-    # three models with niah + ruler; m0, m1 also babilong
-    assert matrix.shape == (3, 3)
+    # m0-m2 with niah + ruler (m0, m1 also babilong); m3 ruler only
+    assert matrix.shape == (4, 3) and matrix.loc["m3", "ruler"] == pytest.approx((0.92 + 0.88 + 0.84 + 0.70) / 4)
     pairs = at.dataframe[1].value.set_index(["a", "b"])
     nr = pairs.loc[("niah", "ruler")]
     # niah means m0 = m1 = 16/18, m2 = 12/18; ruler means m0 82.5, m1 86, m2 65 -> ranks (2.5, 2.5, 1) vs

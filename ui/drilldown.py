@@ -22,6 +22,9 @@ def length_point(event, store: Store, names: dict[int, str], key: str) -> None:
         st.caption("Click a point to see the trials or samples behind it.")
         return
     rid, lv, ll = int(cd[0]), (None if cd[1] == -1 else float(cd[1])), (cd[2] or None)
+    if rid == -1:
+        st.info("This point averages several runs: turn off combining to see the rows of each run.")
+        return
     st.subheader(f"Behind the point: {names.get(rid, rid)} at {format_length(lv, ll)}")
     rows = results.point_rows(store, rid, lv, ll)
     st.dataframe(rows, hide_index=True)

@@ -27,7 +27,8 @@ def line_panels(points: pd.DataFrame, names: dict[int, str], y_title: str = "sco
 
     Args:
         points: ``analysis.degradation.length_points`` rows (mean, low, high, n, axis, metric_kind).
-        names: run_id -> legend name.
+        names: run_id -> legend name (when ``points`` has a ``series`` column - see
+            ``analysis.degradation.combine_runs`` - lines follow it and it is the legend name).
         hline: y of a horizontal threshold line (drawn in every score panel).
         scale: multiply y values (100 for a 0-100 display).
 
@@ -38,12 +39,13 @@ def line_panels(points: pd.DataFrame, names: dict[int, str], y_title: str = "sco
     fig = make_subplots(rows=max(1, len(panels)), cols=1, vertical_spacing=0.12,
                         subplot_titles=[f"{axis_title(a)} · {'perplexity (lower is better)' if k == 'perplexity' else y_title}"
                                         for a, k in panels])
-    order = {rid: i for i, rid in enumerate(dict.fromkeys(points["run_id"]))}
+    by = "series" if "series" in points else "run_id"
+    order = {rid: i for i, rid in enumerate(dict.fromkeys(points[by]))}
     shown = set()
     for row, (axis, kind) in enumerate(panels, start=1):
         sub = points[(points["axis"] == axis) & (points["metric_kind"] == kind)]
         f = 1.0 if kind == "perplexity" else scale
-        for rid, g in sub.groupby("run_id", sort=False):
+        for rid, g in sub.groupby(by, sort=False):
             g = g.sort_values(["length_value", "length_label"])
             x = g["length_label"].tolist() if axis == "bucket" else g["length_value"].tolist()
             c = color(order[rid])
@@ -55,9 +57,10 @@ def line_panels(points: pd.DataFrame, names: dict[int, str], y_title: str = "sco
                     for v, l, n, src, lo, hi in zip(g["length_value"], g["length_label"], g["n"], g["source"],
                                                     g["low"], g["high"])]
             fig.add_trace(go.Scatter(
-                x=x, y=g["mean"] * f, mode="lines+markers", name=names.get(rid, str(rid)), legendgroup=str(rid),
+                x=x, y=g["mean"] * f, mode="lines+markers", legendgroup=str(rid),
+                name=names.get(rid, str(rid)) if by == "run_id" else str(rid),
                 showlegend=rid not in shown, line={"color": c}, marker={"color": c},
-                customdata=list(zip([int(rid)] * len(g), g["length_value"].fillna(-1), g["length_label"].fillna(""))),
+                customdata=list(zip(g["run_id"].astype(int), g["length_value"].fillna(-1), g["length_label"].fillna(""))),
                 text=text, hovertemplate="%{fullData.name}<br>%{text}<br>mean %{y:.3g}<extra></extra>"),
                 row=row, col=1)
             shown.add(rid)

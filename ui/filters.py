@@ -65,3 +65,16 @@ def pick_runs(runs: pd.DataFrame, key: str = "runs", label: str = "Runs", defaul
                    placeholder="pick runs")
     url_state.publish(key)
     return list(st.session_state[key])
+
+
+def combine_toggle(runs: pd.DataFrame, default: bool) -> dict[int, str] | None:
+    """Sidebar checkbox (URL ``combine=1|0``): one line per model and benchmark instead of per run
+    (RULER writes one run per sequence length). Returns run_id -> series name, or None when off."""
+    url_state.seed("combine", default, lambda v: v in ("1", "true", "True"))
+    st.sidebar.checkbox("One line per model and benchmark", key="combine",
+                        help="Join runs of the same model and benchmark (e.g. RULER's one run per length).")
+    st.query_params["combine"] = "1" if st.session_state["combine"] else "0"
+    if not st.session_state["combine"]:
+        return None
+    return {int(r.run_id): f"{r.model if isinstance(r.model, str) else r.label} · {r.benchmark}"
+            for r in runs.itertuples()}
