@@ -33,11 +33,8 @@ def detect(src: SourceFile) -> bool:
     """``preds_<task>.jsonl`` whose first line has ``id`` and a prediction/label key pair."""
     if src.suffix != ".jsonl" or not NAME_RE.match(src.name):
         return False
-    try:
-        first = json.loads(src.head().split("\n", 1)[0])
-    except ValueError:
-        return False
-    return isinstance(first, dict) and "id" in first and _keys(first) is not None
+    first = src.first_json_line()
+    return first is not None and "id" in first and _keys(first) is not None
 
 
 def parse(src: SourceFile) -> list[ParsedFile]:

@@ -32,11 +32,8 @@ def detect(src: SourceFile) -> bool:
     """JSONL whose first line has ``query``, ``gt``, ``evaluation`` and a ``*_pred`` key."""
     if src.suffix != ".jsonl":
         return False
-    try:
-        first = json.loads(src.head().split("\n", 1)[0])
-    except ValueError:
-        return False
-    return isinstance(first, dict) and all(k in first for k in ("query", "gt", "evaluation")) and _pred_key(first) is not None
+    first = src.first_json_line()
+    return first is not None and all(k in first for k in ("query", "gt", "evaluation")) and _pred_key(first) is not None
 
 
 def parse(src: SourceFile) -> list[ParsedFile]:

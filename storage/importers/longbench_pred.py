@@ -28,11 +28,8 @@ def detect(src: SourceFile) -> bool:
     """JSONL whose first line has ``pred``, ``answers``, ``all_classes`` and ``length`` (result_formats.md §16)."""
     if src.suffix != ".jsonl":
         return False
-    try:
-        first = json.loads(src.head().split("\n", 1)[0])
-    except ValueError:
-        return False
-    return isinstance(first, dict) and all(k in first for k in KEYS)
+    first = src.first_json_line()
+    return first is not None and all(k in first for k in KEYS)
 
 
 def _is_e(src: SourceFile) -> bool:

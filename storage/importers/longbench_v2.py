@@ -30,11 +30,8 @@ def detect(src: SourceFile) -> bool:
     """JSONL whose first line has ``_id, difficulty, length, answer, pred, judge`` (result_formats.md §16)."""
     if src.suffix != ".jsonl":
         return False
-    try:
-        first = json.loads(src.head().split("\n", 1)[0])
-    except ValueError:
-        return False
-    return isinstance(first, dict) and all(k in first for k in KEYS)
+    first = src.first_json_line()
+    return first is not None and all(k in first for k in KEYS)
 
 
 def parse(src: SourceFile) -> list[ParsedFile]:

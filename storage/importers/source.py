@@ -104,6 +104,14 @@ class SourceFile:
             data = data[len(UTF8_BOM):]
         return data.decode("utf-8", errors="replace")
 
+    def first_json_line(self) -> dict | None:
+        """The first line parsed as a JSON object, or None (for cheap JSONL format detection)."""
+        try:
+            first = json.loads(self.head().split("\n", 1)[0])
+        except ValueError:
+            return None
+        return first if isinstance(first, dict) else None
+
     def json(self) -> Any:
         """Parse the whole file as JSON (bare ``NaN``/``Infinity`` accepted, as Python writes them).
 
