@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 PAGES = [
     # (url path + query, texts that must appear, screenshot name)
     ("degradation?runs=1,2,4,12,17", ["Length degradation", "different tokenizers"], "length_degradation"),
-    ("effective-length?runs=1,2,4&threshold=85.6", ["Effective context length", "Per run, threshold 85.6"],
+    ("effective-length?runs=1,2,4&threshold=85.6", ["Effective context length", "Per model and benchmark, threshold 85.6"],
      "effective_length"),
     ("depth?runs=1,2,3&bands=3", ["lost in the middle", "U-shape summary"], "depth"),
     ("correlation?by=benchmark&min_n=3", ["Benchmark correlation", "Models × benchmarks"], "correlation"),
