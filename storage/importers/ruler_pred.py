@@ -1,7 +1,7 @@
 """RULER per-task predictions ``pred/<task>.jsonl`` (documented from code only: ``scripts/pred/call_api.py``).
 
 One object per sample: ``{index, pred, input, outputs: [str], others: {...}, truncation, length}``.
-Each sample is scored here with RULER's own rule (``ruler_scoring``): ``string_match_all`` for
+Each sample is scored here with RULER's own rule (``analysis.scoring.ruler``): ``string_match_all`` for
 ``niah_*``/``vt``/``cwe``/``fwe``, ``string_match_part`` for ``qa_*``, x 100. The prompt
 (``input``) is not stored. The task is the file name; model and length come from the path.
 """
@@ -11,7 +11,7 @@ import pandas as pd
 
 from storage.importers.parsed import ParsedFile
 from storage.importers.ruler_layout import read_path, ruler_parsed
-from storage.importers.ruler_scoring import METRICS, metric_for_task, postprocess_pred
+from analysis.scoring.ruler import METRICS, metric_for_task, postprocess_pred
 from storage.importers.source import SourceFile, require
 
 FORMAT = "ruler_pred"

@@ -17,7 +17,7 @@ import pandas as pd
 
 from storage.importers.parsed import ParsedFile
 from storage.importers.ruler_layout import read_path, ruler_parsed
-from storage.importers.ruler_scoring import metric_for_task
+from analysis.scoring.ruler import metric_for_task
 from storage.importers.source import SourceFile
 
 FORMAT = "ruler_summary"
