@@ -141,3 +141,50 @@ def test_budget_guard_refuses_before_running(parts):
     assert estimate_forward_passes("shapley", 10, n_permutations=5) == 55
     # TracLLM n=16, K=5: scored rounds of 8 then 10 nodes; (2 + N)·(m + 1) per round with N = 5
     assert estimate_forward_passes("tracllm", 16, k=5, n_permutations=5) == 7 * 9 + 7 * 11
+
+
+def test_answer_attention_equals_eager_rows(parts):
+    """The rows captured step by step equal eager ``output_attentions`` of one full forward, averaged
+    by hand over the answer rows and the chosen heads."""
+    import torch
+
+    from analysis.probes.traceback.attention import answer_attention
+
+    model, builder, answer = parts
+    prompt = builder.ids(PASSAGES[:2])
+    heads = [(0, 1), (1, 3)]
+    got = answer_attention(model, prompt, answer, heads)
+    previous = model.config._attn_implementation
+    model.set_attn_implementation("eager")
+    try:
+        with torch.no_grad():
+            att = model(torch.tensor([prompt + answer]), output_attentions=True).attentions
+    finally:
+        model.set_attn_implementation(previous)
+    n = len(prompt)
+    want = sum(att[l][0, h, n:, :n].sum(0) for l, h in heads) / (len(heads) * len(answer))
+    assert got.shape == (n,)
+    assert torch.allclose(got, want.float(), atol=1e-5)
+    assert model.config._attn_implementation == previous
+
+
+def test_contextcite_recovers_additive_weights():
+    """On an exactly additive logit-prob target the Lasso surrogate returns the true weights
+    (α small against weights of 1–3 nats; ContextCite's solver.py rescaling undone by hand)."""
+    from analysis.probes.traceback.contextcite import context_cite, logit_prob
+
+    true_w = [3.0, 0.0, 1.0, 0.0, 2.0, 0.0]
+
+    class Additive:
+        n, answer_ids = 6, [1, 2]
+
+        def values(self, subsets):
+            out = []
+            for s in subsets:
+                z = -4.0 + sum(true_w[i] for i in s)        # logit-prob of the answer
+                out.append(-math.log1p(math.exp(-z)))        # log p with p = sigmoid(z)
+            return out
+
+    assert logit_prob(-math.log1p(math.exp(-1.5))) == pytest.approx(1.5)
+    w = context_cite(Additive(), n_ablations=64, lasso_alpha=0.001)
+    assert w == pytest.approx(true_w, abs=0.05)
