@@ -67,7 +67,9 @@ def seed_list(key: str, default: Iterable = (), parse: Callable[[str], Any] = st
     elif allowed is not None:
         ok, cur = list(allowed), st.session_state[key]
         cur = list(cur) if isinstance(cur, (list, tuple)) else [cur]
-        st.session_state[key] = [v for v in cur if v in ok]
+        kept = [v for v in cur if v in ok]
+        # a selection made on another page that means nothing here falls back to the default
+        st.session_state[key] = kept if kept or not cur else [v for v in default if v in ok]
     return st.session_state[key]
 
 
