@@ -70,10 +70,10 @@ def pick_runs(runs: pd.DataFrame, key: str = "runs", label: str = "Runs", defaul
 def combine_toggle(runs: pd.DataFrame, default: bool) -> dict[int, str] | None:
     """Sidebar checkbox (URL ``combine=1|0``): one line per model and benchmark instead of per run
     (RULER writes one run per sequence length). Returns run_id -> series name, or None when off."""
-    url_state.seed("combine", default, lambda v: v in ("1", "true", "True"))
+    url_state.seed("combine", default, url_state.parse_bool)
     st.sidebar.checkbox("One line per model and benchmark", key="combine",
                         help="Join runs of the same model and benchmark (e.g. RULER's one run per length).")
-    st.query_params["combine"] = "1" if st.session_state["combine"] else "0"
+    url_state.publish("combine")
     if not st.session_state["combine"]:
         return None
     return {int(r.run_id): f"{r.model if isinstance(r.model, str) else r.label} · {r.benchmark}"

@@ -6,7 +6,8 @@ Bind a widget to a query parameter in three steps::
     st.slider("Threshold", 0.0, 100.0, key="threshold")
     url_state.publish("threshold")                     # ?threshold=<current value>
 
-Lists are written comma-separated (``?runs=3,7,12``). A value that cannot be parsed, or list
+Lists are written comma-separated (``?runs=3,7,12``), booleans as 1/0 (read them with
+:func:`parse_bool`). A value that cannot be parsed, or list
 items not among ``allowed``, fall back to the default / are dropped, so a stale link never breaks
 a page. The widget must be created with ``key=`` and no ``value``/``default`` argument.
 """
@@ -86,7 +87,18 @@ def publish(*keys: str) -> None:
             st.query_params[key] = text
 
 
+def parse_bool(text: str) -> bool:
+    """'1' / 'true' -> True, '0' / 'false' -> False (how :func:`publish` writes booleans)."""
+    if text.lower() in ("1", "true"):
+        return True
+    if text.lower() in ("0", "false"):
+        return False
+    raise ValueError(text)
+
+
 def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return "1" if v else "0"
     if isinstance(v, float) and v.is_integer():
         return str(int(v)) if abs(v) < 1e15 else str(v)
     return str(v)
