@@ -286,6 +286,11 @@ def test_tidy_missing_required_column(store, fmt):
     assert "column 'benchmark'" in msg and "missing" in msg
 
 
+def test_tidy_parquet_without_model_column_is_named(store):
+    rows = [{k: v for k, v in r.items() if k != "model"} for r in TIDY_ROWS]
+    assert "column 'model'" in error_of("t.parquet", tidy_bytes(rows, "parquet"), store)
+
+
 def test_tidy_run_with_two_length_units(store):
     rows = [{**TIDY_ROWS[0], "length_unit": "tokens"}, {**TIDY_ROWS[1], "length_unit": "words"}]
     msg = error_of("t.csv", tidy_bytes(rows, "csv"), store)

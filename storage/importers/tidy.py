@@ -70,8 +70,11 @@ def _header(src: SourceFile) -> list[str]:
 
 
 def detect(src: SourceFile) -> bool:
-    """A ``.csv`` / ``.jsonl`` / ``.parquet`` file whose header has ``model``, ``score`` and ``scale``."""
-    if src.suffix not in (".csv", ".jsonl", ".parquet"):
+    """Any Parquet file (no other format uses Parquet, so a missing column is reported by name), or a
+    ``.csv`` / ``.jsonl`` file whose header has ``model``, ``score`` and ``scale``."""
+    if src.suffix == ".parquet":
+        return src.data[:4] == PARQUET_MAGIC
+    if src.suffix not in (".csv", ".jsonl"):
         return False
     try:
         names = {n.strip() for n in _header(src)}
