@@ -21,6 +21,9 @@ PAGES = {
         st.Page("pages/compare_runs.py", title="Compare runs", icon=":material/compare_arrows:", url_path="compare"),
         st.Page("pages/published_check.py", title="Published-number check", icon=":material/fact_check:", url_path="published"),
     ],
+    "Probes": [
+        st.Page("pages/traceback.py", title="Context traceback", icon=":material/manage_search:", url_path="traceback"),
+    ],
 }
 
 st.navigation(PAGES).run()

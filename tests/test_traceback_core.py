@@ -58,13 +58,13 @@ def test_value_equals_direct_forward(parts):
         prompt = builder.ids([PASSAGES[i] for i in sorted(subset)])
         assert vf(subset) == pytest.approx(_direct(model, prompt, answer), abs=1e-4)
     assert builder.text([PASSAGES[1]]).startswith("<user>Answer the question")
-    assert vf.forward_passes == 4  # v(all) built the prefix cache and was memoised
+    assert vf.forward_passes == 4
 
 
 def test_memo_counts_each_subset_once(parts):
     vf = _vf(parts)
     vf.values([[0, 1], [1, 0], {0, 1}])
-    assert vf.forward_passes == 2  # v(all) for the cache + {0, 1}
+    assert vf.forward_passes == 1 and vf.cached([1, 0]) and not vf.cached([0])
 
 
 def test_prefix_reuse_loo_equals_naive_loo(parts):

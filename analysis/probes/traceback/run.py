@@ -181,10 +181,12 @@ def score_passages(model: Any, vf: ValueFunction, cfg: TracebackConfig) -> tuple
 
 def run_traceback(model: Any, tokenizer: Any, context: str | Sequence[str], question: str, *,
                   answer: str | None = None, config: TracebackConfig | None = None,
-                  model_name: str = "") -> TracebackResult:
+                  model_name: str = "", job: Any = None) -> TracebackResult:
     """Trace ``answer`` (generated greedily when None) back to passages of ``context``.
 
-    ``context`` is a text (split by ``config.segmentation``) or a list of passages. Seconds count the
+    ``context`` is a text (split by ``config.segmentation``) or a list of passages. ``job`` (an
+    ``analysis.probes.jobs.JobContext``) gets ``progress(passes, estimate)`` after each model call
+    and ``check()`` (which raises to cancel). Seconds count the
     attribution only (not generation or the faithfulness check); forward passes count teacher-forced
     passes of the method (the faithfulness check's are reported separately in ``extra``).
 
@@ -208,8 +210,13 @@ def run_traceback(model: Any, tokenizer: Any, context: str | Sequence[str], ques
     else:
         answer_ids, source = builder.answer_ids(answer), "given"
         answer = answer.strip()
+    on_pass = None
+    if job is not None:
+        def on_pass(done: int) -> None:
+            job.check()
+            job.progress(min(done, estimate), estimate, f"{done} forward passes")
     vf = ValueFunction(model, builder, passages, answer_ids, batch_size=cfg.batch_size,
-                       reuse_prefix=cfg.reuse_prefix, budget=ForwardBudget(cfg.max_forward_passes))
+                       reuse_prefix=cfg.reuse_prefix, budget=ForwardBudget(cfg.max_forward_passes), on_pass=on_pass)
     t0 = time.perf_counter()
     scores, top_k, passes = score_passages(model, vf, cfg)
     seconds = time.perf_counter() - t0

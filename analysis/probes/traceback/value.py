@@ -7,10 +7,11 @@ number), with the prompt rendered by the same :class:`PromptBuilder` that genera
 Speed-ups, all exact up to floating-point error:
 
 - memoised by ``frozenset(S)``;
-- shared-prefix KV reuse: the forward for the full context keeps its KV cache; a subset's prompt
-  shares a token prefix with the full prompt (at least the template head; for leave-one-out
-  everything before the removed passage), so only the tokens after that prefix are run, on a copy
-  of the cache cropped to it (post-RoPE keys depend only on the prefix, so this is exact);
+- shared-prefix KV reuse: the first subset run keeps its KV cache (leave-one-out asks for the full
+  context first); every later subset's prompt shares a token prefix with it (at least the template
+  head; for leave-one-out everything before the removed passage), so only the tokens after that
+  prefix are run, on a copy of the cache cropped to it (post-RoPE keys depend only on the prefix,
+  so this is exact);
 - batching: subsets run ``batch_size`` at a time, right-padded (causal attention never lets real
   tokens see the padding, and positions stay 0..len-1), the cache prefix being the shortest shared
   prefix in the batch.
@@ -18,7 +19,7 @@ Speed-ups, all exact up to floating-point error:
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from analysis.probes.traceback.budget import ForwardBudget
 from analysis.probes.traceback.prompt import PromptBuilder
@@ -50,6 +51,8 @@ class ValueFunction:
         batch_size: subsets per model call.
         reuse_prefix: use the shared-prefix KV cache (off = one full forward per subset).
         budget: forward-pass guard shared by the methods of one run.
+        on_pass: called with ``forward_passes`` after each model call (progress / cancellation:
+            it may raise to stop the run).
 
     Attributes:
         forward_passes: subsets actually run (memo hits excluded).
@@ -58,7 +61,8 @@ class ValueFunction:
     """
 
     def __init__(self, model: Any, builder: PromptBuilder, passages: Sequence[str], answer_ids: Sequence[int], *,
-                 batch_size: int = 1, reuse_prefix: bool = True, budget: ForwardBudget | None = None):
+                 batch_size: int = 1, reuse_prefix: bool = True, budget: ForwardBudget | None = None,
+                 on_pass: Callable[[int], None] | None = None):
         if not answer_ids:
             raise ValueError("answer_ids is empty")
         self.model = model
@@ -68,13 +72,14 @@ class ValueFunction:
         self.batch_size = max(1, int(batch_size))
         self.reuse_prefix = reuse_prefix and _supports_prefix_reuse(model)
         self.budget = budget if budget is not None else ForwardBudget()
+        self.on_pass = on_pass
         self.forward_passes = 0
         self.model_calls = 0
         self.seconds = 0.0
         self._memo: dict[frozenset[int], float] = {}
         self._ids: dict[frozenset[int], list[int]] = {}
         self.full = frozenset(range(len(self.passages)))
-        self._full_ids = self.prompt_ids(self.full)
+        self._base_ids: list[int] = []
         self._base_kv: list[tuple[Any, Any]] | None = None
 
     @property
@@ -108,11 +113,10 @@ class ValueFunction:
             raise IndexError(f"passage index {bad[0]} out of range 0..{self.n - 1}")
         missing = list(dict.fromkeys(k for k in keys if k not in self._memo))
         if missing:
-            need_base = self.reuse_prefix and self._base_kv is None and self.full not in missing
-            self.budget.charge(len(missing) + int(need_base))
+            self.budget.charge(len(missing))
             if self.reuse_prefix and self._base_kv is None:
-                self._run([self.full], keep_cache=True)
-                missing = [k for k in missing if k != self.full]
+                self._run(missing[:1], keep_cache=True)
+                missing = missing[1:]
             for i in range(0, len(missing), self.batch_size):
                 self._run(missing[i:i + self.batch_size])
         return [self._memo[k] for k in keys]
@@ -131,7 +135,7 @@ class ValueFunction:
         prompts = [self.prompt_ids(k) for k in keys]
         p = 0
         if self._base_kv is not None:
-            p = min(min(common_prefix_len(ids, self._full_ids), len(ids) - 1) for ids in prompts)
+            p = min(min(common_prefix_len(ids, self._base_ids), len(ids) - 1) for ids in prompts)
         rows = [ids[p:] + self.answer_ids for ids in prompts]
         width = max(len(r) for r in rows)
         pad = 0
@@ -146,6 +150,7 @@ class ValueFunction:
         with torch.inference_mode():
             out = self.model(input_ids=input_ids, **kwargs)
         if keep_cache:
+            self._base_ids = prompts[0]
             self._base_kv = [(layer.keys, layer.values) for layer in out.cache.layers]
         target = torch.tensor(self.answer_ids, device=device)
         for b, (key, start) in enumerate(zip(keys, starts)):
@@ -155,3 +160,5 @@ class ValueFunction:
         self.forward_passes += len(keys)
         self.model_calls += 1
         self.seconds += time.perf_counter() - t0
+        if self.on_pass is not None:
+            self.on_pass(self.forward_passes)

@@ -1,0 +1,127 @@
+"""Context traceback: which passages of the context made the model give its answer."""
+import streamlit as st
+
+from analysis.probes.jobs import job_queue
+from analysis.probes.models import EMBEDDED
+from analysis.probes.traceback.run import METHODS, TracebackConfig, run_traceback
+from analysis.probes.traceback.segment import LEVELS, segment
+from storage.probes import head_scores, list_probe_runs
+from storage.traceback import compare_scores, list_tracebacks, load_traceback, save_traceback
+from ui.store import get_store
+from ui.traceback_view import render_result
+
+store = get_store()
+st.title("Context traceback")
+st.caption("Scores each passage by how much the model's answer depends on it: leave-one-out, Shapley, "
+           "TracLLM (USENIX Security 2025), ContextCite (NeurIPS 2024), AttnTrace-style attention. "
+           "A forward pass = one teacher-forced pass over prompt ⊕ answer with the model's chat template.")
+
+model_spec = st.selectbox("Model", list(EMBEDDED) + ["other…"],
+                          format_func=lambda k: EMBEDDED[k].name if k in EMBEDDED else k)
+if model_spec == "other…":
+    model_spec = st.text_input("Model folder, .gguf file or hub id").strip()
+
+source = st.radio("Context", ["Paste text", "Upload a text file", "Passage list (one per line)"], horizontal=True)
+if source == "Paste text":
+    context = st.text_area("Context", height=200, placeholder="Paste the context the model answered from")
+elif source == "Upload a text file":
+    up = st.file_uploader("Text file", type=["txt", "md"])
+    context = up.getvalue().decode("utf-8", errors="replace") if up else ""
+else:
+    context = [ln for ln in st.text_area("Passages, one per line", height=200).splitlines() if ln.strip()]
+question = st.text_input("Question")
+typed = st.toggle("Type the answer (otherwise generated greedily)")
+answer = st.text_input("Answer") if typed else None
+
+c1, c2, c3 = st.columns(3)
+seg = c1.selectbox("Segmentation", LEVELS, disabled=isinstance(context, list),
+                   help="TracLLM uses 100-word windows; a passage list is used as given")
+method = c2.selectbox("Method", list(METHODS), format_func=METHODS.get)
+k = c3.number_input("K (top passages)", 1, 50, 5)
+with st.expander("Method settings"):
+    s1, s2, s3, s4 = st.columns(4)
+    n_perm = s1.number_input("Shapley permutations N", 1, 100, 5)
+    n_abl = s2.number_input("ContextCite ablations", 8, 1024, 64)
+    n_sub = s3.number_input("AttnTrace subsamples B", 1, 200, 30)
+    budget = s4.number_input("Forward-pass budget (0 = none)", 0, 100_000, 2_000)
+    heads = None
+    runs = list_probe_runs(store, "retrieval_heads")
+    runs = runs[runs["model"] == model_spec] if not runs.empty else runs
+    if method == "attntrace" and not runs.empty:
+        pick = st.selectbox("Attention heads", [None] + runs["probe_id"].tolist(),
+                            format_func=lambda p: "all heads" if p is None
+                            else f"retrieval heads of detection run {p}")
+        if pick is not None:
+            n_top = st.number_input("Top heads", 1, 100, 15)
+            hs = head_scores(store, int(pick)).head(int(n_top))
+            heads = list(zip(hs["layer"].astype(int), hs["head"].astype(int)))
+    faith = st.checkbox("Faithfulness check (remove top-K vs K random, regenerate)", value=True)
+
+cfg = TracebackConfig(method=method, k=int(k), segmentation=seg, n_permutations=int(n_perm), n_ablations=int(n_abl),
+                      n_subsamples=int(n_sub), heads=heads, max_forward_passes=int(budget) or None, faithfulness=faith)
+ready = bool(model_spec and context and question.strip() and (answer is None or answer.strip()))
+if ready:
+    try:
+        n = len(segment(context, seg))
+    except ValueError as exc:
+        st.error(str(exc))
+        st.stop()
+    est = cfg.estimate(n)
+    st.info(f"{n} passages · {METHODS[method]} needs at most **{est:,} forward passes**"
+            + (f" (budget {cfg.max_forward_passes:,})" if cfg.max_forward_passes else ""))
+    over = cfg.max_forward_passes is not None and est > cfg.max_forward_passes and method != "tracllm"
+    if st.button("Run traceback", type="primary", disabled=over):
+        def work(job, spec=model_spec, ctx=context, q=question, a=answer, conf=cfg):
+            from analysis.probes.models import load
+
+            loaded = load(spec)
+            res = run_traceback(loaded.model, loaded.tokenizer, ctx, q, answer=a, config=conf, model_name=spec, job=job)
+            doc = res.to_json()
+            doc["traceback_id"] = save_traceback(store, doc, context_hash=res.context_hash)
+            return doc
+
+        job = job_queue().submit("traceback", f"{method} · {question[:40]}", work)
+        st.session_state["traceback_job"] = job.id
+else:
+    st.caption("Give a model, a context, a question (and the answer if typed) to see the cost estimate.")
+
+
+@st.fragment(run_every=2)
+def job_panel():
+    job_id = st.session_state.get("traceback_job")
+    job = job_queue().get(job_id) if job_id else None
+    if job is None:
+        return
+    if job.status in ("queued", "running"):
+        eta = f" · about {job.eta_s:.0f} s left" if job.eta_s else ""
+        st.progress(job.fraction, text=f"{job.status}: {job.message}{eta}")
+        if st.button("Cancel"):
+            job.cancel()
+    elif job.status == "done":
+        st.success(f"Stored as traceback {job.result['traceback_id']}")
+        render_result(job.result, key="latest")
+    elif job.status == "failed":
+        st.error(job.error)
+    else:
+        st.warning("Cancelled.")
+
+
+job_panel()
+
+st.divider()
+st.subheader("Past results")
+past = list_tracebacks(store)
+if past.empty:
+    st.caption("No stored tracebacks yet (the command line stores with --db).")
+else:
+    st.dataframe(past.drop(columns=["context_hash"]), hide_index=True)
+    ids = past["traceback_id"].tolist()
+    chosen = st.multiselect("Show or compare", ids, default=ids[:1],
+                            format_func=lambda i: f"{i} · {past.set_index('traceback_id').at[i, 'method']}")
+    if len(chosen) == 1:
+        render_result(load_traceback(store, int(chosen[0])), key=f"past-{chosen[0]}")
+    elif len(chosen) > 1:
+        hashes = past.set_index("traceback_id").loc[chosen, "context_hash"].nunique()
+        if hashes > 1:
+            st.warning("These results are on different contexts; passage indices do not correspond.")
+        st.dataframe(compare_scores(store, [int(i) for i in chosen]), hide_index=True)

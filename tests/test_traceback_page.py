@@ -1,0 +1,43 @@
+"""The traceback page renders its cost estimate and past results (Streamlit AppTest, no model)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_page_estimate_and_past_result(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from storage.db import open_store
+    from storage.traceback import save_traceback
+
+    db = tmp_path / "app.duckdb"
+    monkeypatch.setenv("LONGSCOPE_DB", str(db))
+    doc = {"answer": "7341", "question": "What is the code?", "model": "smollm2", "method": "loo",
+           "answer_source": "generated", "top_k": [1, 0], "forward_passes": 3, "seconds": 0.5,
+           "passages": [{"index": 0, "text": "The cafe serves tea.", "score": 0.25},
+                        {"index": 1, "text": "The code is 7341.", "score": 15.2}],
+           "config": {"k": 2, "segmentation": "paragraph"},
+           "faithfulness": {"k": 2, "logprob_full": -0.4, "logprob_without_top": -20.0,
+                            "logprob_without_random": -9.0, "survives_without_top": False,
+                            "survives_without_random": 0.5, "random_draws": 2}}
+    tid = save_traceback(open_store(db), doc, context_hash="h")
+
+    at = AppTest.from_file(str(ROOT / "pages" / "traceback.py"), default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value == "Context traceback"
+    at.radio[0].set_value("Passage list (one per line)").run()
+    at.text_area[0].set_value("A cat sleeps.\nThe code is 7341.\nRain fell.\nTea at four.\nBoats sail.").run()
+    at.text_input[0].set_value("What is the code?").run()
+    method = next(s for s in at.selectbox if s.label == "Method")
+    method.set_value("loo").run()
+    assert any("5 passages" in i.value and "6 forward passes" in i.value for i in at.info)  # LOO: n + 1
+    method.set_value("shapley").run()
+    assert any("30 forward passes" in i.value for i in at.info)  # N·(n + 1) = 5·6
+    assert not at.exception
+    # the stored result is listed and shown with its top-K and faithfulness tables
+    assert str(tid) in at.dataframe[0].value["traceback_id"].astype(str).tolist()
+    texts = [df.value for df in at.dataframe[1:]]
+    assert any("rank" in t.columns and t["passage"].tolist() == [1, 0] for t in texts)
+    assert any("answer log-prob" in t.columns and t["answer log-prob"].tolist() == [-0.4, -20.0, -9.0] for t in texts)
