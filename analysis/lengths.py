@@ -7,6 +7,8 @@ different units never share an axis; tokens of different tokenizers share one wi
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 UNIT_NAMES = {"tokens": "tokens", "words": "words", "characters": "characters",
@@ -43,6 +45,17 @@ def mixing_warnings(points: pd.DataFrame) -> list[str]:
         out.append("Token counts on the tokens axis come from different tokenizers ("
                    + "; ".join(toks) + "): the same text has different lengths under each.")
     return out
+
+
+def label_order(label: str | None) -> float:
+    """Sort key of a bucket label: its first number with k (1e3) / M (1e6) applied
+    ('0-4k' -> 0, '4-8k' -> 4000, '8k+' -> 8000, '16k' -> 16000); +inf when it has none."""
+    text = str(label or "")
+    m = re.search(r"\d+(?:\.\d+)?", text)
+    if not m:
+        return float("inf")
+    unit = re.search(r"\d\s*([kKmM])", text)  # '4-8k': the range's unit applies to both ends
+    return float(m.group(0)) * {"k": 1e3, "m": 1e6}.get(unit.group(1).lower() if unit else "", 1.0)
 
 
 def format_length(value: float | None, label: str | None = None) -> str:

@@ -119,3 +119,21 @@ def test_combine_runs_joins_one_length_runs_and_averages_overlaps():
     assert out.loc[4096.0, "mean"] == 0.9 and out.loc[4096.0, "low"] == 0.8 and out.loc[4096.0, "runs"] == 1
     assert out.loc[8192.0, "mean"] == pytest.approx(0.7) and np.isnan(out.loc[8192.0, "low"])
     assert out.loc[8192.0, "n"] == 26 and out.loc[8192.0, "run_id"] == -1 and out.loc[8192.0, "runs"] == 2
+
+
+def test_bucket_labels_get_their_own_categorical_axis(store):
+    from analysis.lengths import label_order
+    from ui.figures import line_panels
+
+    ts = pd.DataFrame({"task": "hotpotqa", "length_label": ["8k+", "0-4k", "4-8k"], "metric": "score",
+                       "scale": "pct_0_100", "value_raw": [22.36, 31.28, 25.31]})  # LongBench-E llama_2 hotpotqa
+    p = ParsedFile(format="synthetic", run_key="e", benchmark="longbench_e", score_scale="pct_0_100",
+                   length_unit="words_or_characters", model="llama_2", model_source="folder", task_scores=ts)
+    ids = write_parsed(store, [p, _samples_run("t")])
+    pts = length_points(length_observations(store, list(ids.values())))
+    assert sorted(pts["axis"].unique()) == ["bucket", "tokens"] and (pts["axis"] == "bucket").sum() == 3
+    assert [label_order(x) for x in ("0-4k", "4-8k", "8k+", "16k", "1M")] == [0, 4000, 8000, 16000, 1e6]
+    fig = line_panels(pts, {})
+    bucket = [t for t in fig.data if t.mode == "lines+markers" and t.x[0] in ("0-4k",)][0]
+    assert list(bucket.x) == ["0-4k", "4-8k", "8k+"] and list(bucket.y) == pytest.approx([0.3128, 0.2531, 0.2236])
+    assert "different units" in mixing_warnings(pts)[0]

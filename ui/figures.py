@@ -7,7 +7,7 @@ from plotly.subplots import make_subplots
 
 import pandas as pd
 
-from analysis.lengths import axis_title, format_length
+from analysis.lengths import axis_title, format_length, label_order
 
 PALETTE = pc.qualitative.Plotly + pc.qualitative.D3
 
@@ -46,7 +46,7 @@ def line_panels(points: pd.DataFrame, names: dict[int, str], y_title: str = "sco
         sub = points[(points["axis"] == axis) & (points["metric_kind"] == kind)]
         f = 1.0 if kind == "perplexity" else scale
         for rid, g in sub.groupby(by, sort=False):
-            g = g.sort_values(["length_value", "length_label"])
+            g = g.assign(_o=g["length_label"].map(label_order)).sort_values(["length_value", "_o"])
             x = g["length_label"].tolist() if axis == "bucket" else g["length_value"].tolist()
             c = color(order[rid])
             if g["low"].notna().any():
