@@ -1,0 +1,208 @@
+"""Probe job queue: one job at a time per device, with progress, ETA, cancel and clear OOM errors.
+
+Framework-free (no streamlit, no torch at import): the UI and the CLIs share it. A job is a
+function ``fn(ctx) -> result`` that reports through its :class:`JobContext`:
+
+    ctx.progress(done, total, "message", length=8192)   # length = context length being run
+    ctx.check()                                         # raises JobCancelled once cancel() was asked
+
+Usage::
+
+    q = job_queue()                         # process-wide, shared by every browser session
+    job = q.submit("niah-sweep", "SmolLM2 1K-4K", fn, device="cpu")
+    job.status, job.fraction, job.eta_s, job.message; job.cancel(); job.result / job.error
+
+A job that runs out of memory fails with "out of memory at context length N tokens …" (N is the
+last ``length`` it reported) and the queue keeps running.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+class JobCancelled(Exception):
+    """Raised inside a job by :meth:`JobContext.check` after :meth:`Job.cancel`."""
+
+
+class JobContext:
+    """Progress sink handed to probe functions. The base class only checks cancellation; the
+    queue's jobs and the CLIs' tqdm bars subclass it."""
+
+    def __init__(self) -> None:
+        self.length: int | None = None
+        self.cancel_event = threading.Event()
+
+    def progress(self, done: int, total: int, message: str = "", length: int | None = None) -> None:
+        """Report ``done`` of ``total`` units; ``length`` = the context length now being run."""
+        if length is not None:
+            self.length = length
+
+    def check(self) -> None:
+        """Raise :class:`JobCancelled` if the job was asked to stop."""
+        if self.cancel_event.is_set():
+            raise JobCancelled("cancelled")
+
+
+class TqdmContext(JobContext):
+    """A :class:`JobContext` that draws a tqdm progress bar (command-line runs)."""
+
+    def __init__(self, desc: str) -> None:
+        super().__init__()
+        from tqdm import tqdm
+
+        self.bar = tqdm(desc=desc, unit="trial")
+
+    def progress(self, done: int, total: int, message: str = "", length: int | None = None) -> None:
+        super().progress(done, total, message, length)
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.set_postfix_str(message[:60], refresh=True)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def is_oom(exc: BaseException) -> bool:
+    """True for torch's OutOfMemoryError and allocator failures (CUDA, MPS, CPU)."""
+    name = type(exc).__name__
+    text = str(exc).lower()
+    return name == "OutOfMemoryError" or isinstance(exc, MemoryError) or "out of memory" in text \
+        or "can't allocate memory" in text or "not enough memory" in text
+
+
+def oom_message(exc: BaseException, length: int | None, device: str) -> str:
+    """The user-facing message for an out-of-memory failure."""
+    where = f"at context length {length} tokens" if length else "before any context length was reported"
+    return (f"out of memory {where} on {device}: that length does not fit. Run shorter lengths, "
+            f"or use a larger device. ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+@dataclass
+class Job(JobContext):
+    """A queued probe job (read its fields from any thread)."""
+
+    id: int = 0
+    kind: str = ""
+    label: str = ""
+    device: str = "cpu"
+    fn: Callable[["Job"], Any] | None = field(default=None, repr=False)
+    status: str = "queued"      # queued | running | done | failed | cancelled
+    done: int = 0
+    total: int = 0
+    message: str = ""
+    submitted: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    result: Any = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        JobContext.__init__(self)
+
+    def progress(self, done: int, total: int, message: str = "", length: int | None = None) -> None:
+        super().progress(done, total, message, length)
+        self.done, self.total, self.message = done, total, message
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next :meth:`check` (a queued job never starts)."""
+        self.cancel_event.set()
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left, extrapolated linearly from the elapsed time; None before the first unit."""
+        if self.status != "running" or not self.done or not self.started:
+            return None
+        elapsed = time.time() - self.started
+        return elapsed / self.done * (self.total - self.done)
+
+
+class JobQueue:
+    """FIFO queue with one worker thread per device: at most one running job per device."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: list[Job] = []
+        self._ids = itertools.count(1)
+        self._workers: dict[str, threading.Thread] = {}
+        self._wake: dict[str, threading.Condition] = {}
+
+    def submit(self, kind: str, label: str, fn: Callable[[Job], Any], device: str = "cpu") -> Job:
+        """Queue ``fn(job)``; returns the :class:`Job` at once."""
+        job = Job(id=next(self._ids), kind=kind, label=label, device=device, fn=fn)
+        with self._lock:
+            self._jobs.append(job)
+            cond = self._wake.setdefault(device, threading.Condition(self._lock))
+            if device not in self._workers or not self._workers[device].is_alive():
+                t = threading.Thread(target=self._work, args=(device,), daemon=True, name=f"probe-{device}")
+                self._workers[device] = t
+                t.start()
+            cond.notify()
+        return job
+
+    def jobs(self, kind: str | None = None) -> list[Job]:
+        """All jobs (newest first), optionally of one kind."""
+        with self._lock:
+            return [j for j in reversed(self._jobs) if kind is None or j.kind == kind]
+
+    def get(self, job_id: int) -> Job | None:
+        with self._lock:
+            return next((j for j in self._jobs if j.id == job_id), None)
+
+    def _next(self, device: str) -> Job:
+        with self._lock:
+            while True:
+                job = next((j for j in self._jobs if j.device == device and j.status == "queued"), None)
+                if job is not None:
+                    job.status = "running"
+                    job.started = time.time()
+                    return job
+                self._wake[device].wait()
+
+    def _work(self, device: str) -> None:
+        while True:
+            job = self._next(device)
+            try:
+                job.check()
+                job.result = job.fn(job)
+                job.status = "done"
+            except JobCancelled:
+                job.status = "cancelled"
+            except BaseException as exc:  # the queue must survive any job failure
+                job.status = "failed"
+                job.error = oom_message(exc, job.length, device) if is_oom(exc) else \
+                    f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
+                _free_device_memory()
+            finally:
+                job.finished = time.time()
+
+
+def _free_device_memory() -> None:
+    import gc
+    import sys
+
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+_QUEUE: JobQueue | None = None
+_QUEUE_LOCK = threading.Lock()
+
+
+def job_queue() -> JobQueue:
+    """The process-wide queue (created on first use)."""
+    global _QUEUE
+    with _QUEUE_LOCK:
+        if _QUEUE is None:
+            _QUEUE = JobQueue()
+        return _QUEUE
