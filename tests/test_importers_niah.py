@@ -95,6 +95,12 @@ def test_f3_malformed_item_names_file_item_and_field(store, change, field):
     assert msg.startswith("list.json") and f"item 2, field '{field}'" in msg
 
 
+def test_f3_missing_score_names_item_and_field(store):
+    tests = [f3_test(1000, 0, 10, 1), {k: v for k, v in f3_test(1000, 50, 1, 1).items() if k != "score"}]
+    msg = error_of("list.json", json.dumps(tests).encode(), store)
+    assert "item 2, field 'score'" in msg and "required" in msg.lower()
+
+
 # ---- F4: needlehaystack package per-test JSON ---------------------------------------------------
 
 def test_f4_claude35_sonnet_run(store, real_data):
