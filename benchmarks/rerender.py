@@ -111,10 +111,15 @@ def apptest(db: Path) -> dict:
     import streamlit as st
 
     os.environ["LONGSCOPE_DB"] = str(db)
+    all_runs = ",".join(str(i) for i in results.runs_overview(open_store(db))["run_id"])
     out = {}
-    for page in PAGES:
+    for page, params in [*((p, {}) for p in PAGES), ("length_degradation", {"runs": all_runs})]:
         st.cache_data.clear()
-        at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=120)
+        at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=300)
+        for k, v in params.items():
+            at.query_params[k] = v
+        if params:
+            page = f"{page} (all {len(all_runs.split(','))} runs picked)"
         t = time.perf_counter()
         at.run()
         cold = time.perf_counter() - t
