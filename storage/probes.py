@@ -1,0 +1,199 @@
+"""SQL for live-probe results (tables in ``migrations/0002_probes.sql``).
+
+Results come in as plain values and DataFrames (the analysis objects' ``frame()`` / ``rows`` /
+fields), so storage does not import torch or the analysis package. Every run records the model
+(spec, name, shape, context limit, device, dtype), the full config and the LongScope version.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from storage.db import Store
+
+
+@lru_cache(maxsize=1)
+def longscope_version() -> str:
+    """``0.1+g<commit>`` from the repository's git HEAD, or ``0.1+unknown`` outside a checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).resolve().parents[1],
+                             capture_output=True, text=True, timeout=5)
+        sha = out.stdout.strip() if out.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return f"0.1+g{sha}" if sha else "0.1+unknown"
+
+
+def _model_values(info: Any) -> list:
+    d = info.as_dict() if hasattr(info, "as_dict") else dict(info)
+    return [d["spec"], d.get("name"), d.get("n_layers"), d.get("n_heads"), d.get("n_kv_heads"),
+            d.get("context_limit"), d.get("device"), d.get("dtype")]
+
+
+def _insert_run(cur, kind: str, info: Any, config: dict, *, label: str | None = None, n_used=None, n_dropped=None,
+                source_probe_id=None, niah_run_id=None) -> int:
+    vals = _model_values(info)
+    return int(cur.execute(
+        "INSERT INTO probe_runs (kind, label, model, model_name, n_layers, n_heads, n_kv_heads, context_limit,"
+        " device, dtype, n_used, n_dropped, source_probe_id, niah_run_id, longscope_version, config)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING probe_id",
+        [kind, label or f"{vals[1] or vals[0]} {kind.replace('_', ' ')}", *vals, n_used, n_dropped,
+         source_probe_id, niah_run_id, longscope_version(), json.dumps(config, default=str)],
+    ).fetchone()[0])
+
+
+def _insert_trials(cur, probe_id: int, rows: list[dict]) -> None:
+    keys = ("condition", "draw", "context_length", "depth_percent", "needle", "trial", "exact", "recall", "used",
+            "response")
+    data = []
+    for r in rows:
+        extra = {k: v for k, v in r.items() if k not in keys}
+        data.append([probe_id, r.get("condition", "detection"), int(r.get("draw", 0)), int(r["context_length"]),
+                     float(r["depth_percent"]), r.get("needle"), int(r.get("trial", 0)), r.get("exact"),
+                     r.get("recall"), r.get("used"), r.get("response"), json.dumps(extra, default=str)])
+    if data:
+        cur.executemany("INSERT INTO probe_trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", data)
+
+
+def save_head_scores(store: Store, info: Any, result: Any, label: str | None = None) -> int:
+    """Store a retrieval-head detection (``HeadScores``-like: ``frame()``, ``n_used``, ``n_dropped``,
+    ``trials``, ``not_run``, ``config``); returns its ``probe_id``."""
+    df = result.frame()
+    config = {**result.config, "not_run": result.not_run}
+    with store.transaction() as cur:
+        pid = _insert_run(cur, "retrieval_heads", info, config, label=label, n_used=result.n_used,
+                          n_dropped=result.n_dropped)
+        cur.executemany("INSERT INTO probe_head_scores VALUES (?, ?, ?, ?, ?, ?)",
+                        [[pid, int(r.layer), int(r.head), float(r.score), int(r.hits), int(r.samples)]
+                         for r in df.itertuples()])
+        _insert_trials(cur, pid, [{**t, "condition": "detection"} for t in result.trials])
+    return pid
+
+
+def save_masking(store: Store, info: Any, result: Any, source_probe_id: int | None, label: str | None = None) -> int:
+    """Store a masking check (``MaskingResult``-like: ``rows`` DataFrame, ``heads``, ``config``)."""
+    with store.transaction() as cur:
+        pid = _insert_run(cur, "masking", info, result.config, label=label, source_probe_id=source_probe_id)
+        _insert_trials(cur, pid, result.rows.to_dict("records"))
+        heads = []
+        for name, hs in result.heads.items():
+            cond, _, draw = name.partition(" ")
+            heads += [[pid, cond, int(draw or 0), int(l), int(h)] for l, h in hs]
+        if heads:
+            cur.executemany("INSERT INTO probe_masked_heads VALUES (?, ?, ?, ?, ?)", heads)
+    return pid
+
+
+def list_probe_runs(store: Store, kind: str | None = None) -> pd.DataFrame:
+    """Probe runs, newest first (all columns of ``probe_runs``; ``config`` as JSON text)."""
+    sql = "SELECT * FROM probe_runs" + (" WHERE kind = ?" if kind else "") + " ORDER BY probe_id DESC"
+    return store.cursor().execute(sql, [kind] if kind else []).df()
+
+
+def probe_run(store: Store, probe_id: int) -> dict | None:
+    """One probe run as a dict (``config`` parsed), or None."""
+    df = store.cursor().execute("SELECT * FROM probe_runs WHERE probe_id = ?", [probe_id]).df()
+    if df.empty:
+        return None
+    row = df.iloc[0].to_dict()
+    row["config"] = json.loads(row["config"]) if row.get("config") else {}
+    return row
+
+
+def head_scores(store: Store, probe_id: int) -> pd.DataFrame:
+    """``layer, head, score, hits, samples`` of a detection run, best first."""
+    return store.cursor().execute(
+        "SELECT layer, head, score, hits, samples FROM probe_head_scores WHERE probe_id = ?"
+        " ORDER BY score DESC, layer, head", [probe_id]).df()
+
+
+def probe_trials(store: Store, probe_id: int) -> pd.DataFrame:
+    """Trials of a probe run (detection samples or masking conditions)."""
+    return store.cursor().execute(
+        "SELECT condition, draw, context_length, depth_percent, needle, trial, exact, recall, used, response, extra"
+        " FROM probe_trials WHERE probe_id = ? ORDER BY condition, draw, context_length, depth_percent, needle, trial",
+        [probe_id]).df()
+
+
+def masking_summary(store: Store, probe_id: int) -> pd.DataFrame:
+    """Per condition and draw: trials, accuracy (mean exact match), mean recall."""
+    return store.cursor().execute(
+        "SELECT condition, draw, count(*) AS trials, avg(exact) AS accuracy, avg(recall) AS recall"
+        " FROM probe_trials WHERE probe_id = ? GROUP BY condition, draw"
+        " ORDER BY CASE condition WHEN 'none' THEN 0 WHEN 'top-k' THEN 1 ELSE 2 END, draw", [probe_id]).df()
+
+
+def masked_heads(store: Store, probe_id: int) -> pd.DataFrame:
+    """``condition, draw, layer, head`` masked in a masking run."""
+    return store.cursor().execute(
+        "SELECT condition, draw, layer, head FROM probe_masked_heads WHERE probe_id = ? ORDER BY ALL", [probe_id]).df()
+
+
+# --- NIAH sweeps: stored as ordinary runs (runs + niah_trials), so every results page works on them ---
+
+SWEEP_FORMAT = "longscope_probe_niah"
+
+
+def sweep_run_id(store: Store, run_key: str) -> int | None:
+    """The run id of a sweep's run key, or None when nothing was stored yet."""
+    row = store.cursor().execute("SELECT run_id FROM runs WHERE run_key = ?", [run_key]).fetchone()
+    return None if row is None else int(row[0])
+
+
+def done_cells(store: Store, run_key: str) -> dict[tuple[int, float], int]:
+    """``{(context_length, depth_percent): trials stored}`` of a sweep run (empty if new)."""
+    rows = store.cursor().execute(
+        "SELECT t.context_length, t.depth_percent, count(*) FROM niah_trials t JOIN runs r USING (run_id)"
+        " WHERE r.run_key = ? GROUP BY ALL", [run_key]).fetchall()
+    return {(int(n), float(d)): int(c) for n, d, c in rows}
+
+
+def write_sweep_cell(store: Store, run_key: str, *, model: str, label: str, tokenizer: str, config: dict,
+                     trials: pd.DataFrame) -> int:
+    """Append one grid cell's trials to the sweep's run (created on first write); returns the run id.
+
+    ``trials`` has the columns of ``storage.importers.parsed.NIAH_COLUMNS`` (score_raw 0/1 exact
+    match). The run is ``benchmark='niah'``, ``harness='longscope_probe_niah'``, ``score_scale='binary'``,
+    ``model_source='probe'``, with ``config`` (the sweep's full configuration).
+    """
+    from storage import writer
+    from storage.importers.parsed import ParsedFile
+    from storage.ingest import PlannedRun
+
+    part = ParsedFile(format=SWEEP_FORMAT, run_key=run_key, benchmark="niah", score_scale="binary",
+                      length_unit="tokens", model=model, model_source="probe", evaluator="exact match (0/1)",
+                      tokenizer=tokenizer, config=config, niah_trials=trials.assign(source_file="probe"))
+    with store.transaction() as cur:
+        existing = cur.execute("SELECT run_id FROM runs WHERE run_key = ?", [run_key]).fetchone()
+        run = PlannedRun(run_key, [part], None if existing is None else int(existing[0]))
+        return writer.write_run(cur, run, [part], [], model=model, model_source="probe", label=label,
+                                scale="binary", uploaded_by=None, formats={})
+
+
+def update_run_config(store: Store, run_id: int, updates: dict) -> None:
+    """Merge ``updates`` into a run's JSON config (e.g. the sweep's "not run" cells)."""
+    with store.transaction() as cur:
+        row = cur.execute("SELECT config FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        cfg = json.loads(row[0]) if row and row[0] else {}
+        cfg.update(updates)
+        cur.execute("UPDATE runs SET config = ? WHERE run_id = ?", [json.dumps(cfg, default=str), run_id])
+
+
+def sweep_runs(store: Store) -> pd.DataFrame:
+    """NIAH sweep runs made by the probe: run_id, label, model, created_at, trials, config."""
+    return store.cursor().execute(
+        "SELECT r.run_id, r.label, r.model, r.created_at, count(t.run_id) AS trials, r.config"
+        " FROM runs r LEFT JOIN niah_trials t USING (run_id) WHERE r.harness = ?"
+        " GROUP BY ALL ORDER BY r.run_id DESC", [SWEEP_FORMAT]).df()
+
+
+def sweep_trials(store: Store, run_id: int) -> pd.DataFrame:
+    """All trials of a sweep run with their JSON ``extra`` (for the needlehaystack export)."""
+    return store.cursor().execute(
+        "SELECT context_length, depth_percent, trial, score_raw, needle, response, extra FROM niah_trials"
+        " WHERE run_id = ? ORDER BY context_length, depth_percent, trial", [run_id]).df()
