@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,9 +94,10 @@ class PlannedRun:
         ]
         return pd.concat(frames, ignore_index=True) if frames else None
 
-    @property
+    @cached_property
     def score_scale(self) -> str:
-        """The run's scale; :data:`JUDGE_OR_BINARY` is decided here from the scores."""
+        """The run's scale; :data:`JUDGE_OR_BINARY` is decided here from the scores (once: read it
+        only after every file of the run is parsed)."""
         scale = self.first.score_scale
         if scale != JUDGE_OR_BINARY:
             return scale
