@@ -22,6 +22,8 @@ PAGES = {
         st.Page("pages/published_check.py", title="Published-number check", icon=":material/fact_check:", url_path="published"),
     ],
     "Probes": [
+        st.Page("pages/probe_niah.py", title="Live NIAH sweep", icon=":material/science:", url_path="probe-niah"),
+        st.Page("pages/retrieval_heads.py", title="Retrieval heads", icon=":material/psychology:", url_path="retrieval-heads"),
         st.Page("pages/traceback.py", title="Context traceback", icon=":material/manage_search:", url_path="traceback"),
     ],
 }

@@ -3,9 +3,11 @@ import streamlit as st
 
 from analysis.heatmap import Cell, format_depth, grid_summary, layout_cells, selected_cells
 from storage.niah import TRIALS_ALL, TRIALS_FIRST, cell_trials, heatmap_cells, niah_runs
+from storage.probes import SWEEP_FORMAT
 from storage.scales import SCALES
 from ui.heatmap_figure import heatmap_figure
 from ui.store import get_store
+from ui.model_picker import retrieval_heads_link
 
 store = get_store()
 st.title("NIAH heatmap")
@@ -85,5 +87,7 @@ for cell in picked[:20]:
                  column_config={"needle": st.column_config.TextColumn(width="medium"),
                                 "response": st.column_config.TextColumn(width="large"),
                                 "score": st.column_config.NumberColumn("score (0..1)", format="%.3f")})
+    if info.at[cell.run_id, "harness"] == SWEEP_FORMAT:  # a live sweep: probe this prompt's heads
+        retrieval_heads_link(info.at[cell.run_id, "model"], cell.context_length, cell.depth_percent)
 if len(picked) > 20:
     st.caption(f"{len(picked) - 20} more selected cells not listed; select fewer.")

@@ -5,6 +5,7 @@ import json
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from storage import probes as pstore
@@ -97,3 +98,17 @@ def test_sweep_cells_form_one_resumable_run(store, tmp_path):
 
     sources, _ = from_paths([tmp_path])
     assert {registry.detect(s).FORMAT for s in sources} == {"niah_package"}
+
+
+def test_head_compare_by_hand():
+    from analysis.probes.head_compare import compare, sparsity
+
+    a = pd.DataFrame({"layer": [0, 0, 1, 1], "head": [0, 1, 0, 1], "score": [0.9, 0.0, 0.3, 0.05]})
+    b = pd.DataFrame({"layer": [0, 0, 1, 1], "head": [0, 1, 0, 1], "score": [0.2, 0.6, 0.4, 0.0]})
+    sp = sparsity(a, 0.1)
+    # sorted 0.9, 0.3, 0.05, 0: two ≥ 0.1; three > 0; 0.9 alone ≥ half of 1.25
+    assert (sp["above"], sp["fraction_above"], sp["fraction_nonzero"], sp["fraction_half_mass"]) == (2, 0.5, 0.75, 0.25)
+    c = compare(a, b, k=2)
+    assert c["overlap"] == 1 and c["jaccard"] == 1 / 3             # {(0,0),(1,0)} vs {(0,1),(1,0)}
+    assert c["spearman"] == pytest.approx(-0.4)                      # ranks a: 4,1,3,2 ; b: 2,4,3,1
+    assert c["diff"].loc[0, 1] == pytest.approx(0.6)

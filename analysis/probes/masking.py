@@ -64,9 +64,12 @@ def random_heads(scores, k: int, draws: int, *, threshold: float = 0.1, exclude:
 def run_masking(lm, haystack: str, needles: list[NeedleTemplate], lengths: list[int], depths: list[float],
                 top_heads: list[tuple[int, int]], random_draws: list[list[tuple[int, int]]], *,
                 trials: int = 1, max_new_tokens: int = 32, seed: int = 0, mode: str = "zero",
-                use_chat_template: bool | None = None, prefills: dict | None = None,
+                use_chat_template: bool | None = None, prefills: dict | None = None, include_unmasked: bool = True,
                 ctx: JobContext | None = None) -> MaskingResult:
     """Run the grid unmasked, with ``top_heads`` masked, and with each of ``random_draws`` masked.
+
+    ``include_unmasked=False`` skips the unmasked condition (e.g. when the detection run's own
+    trials on the same prompts already give it).
 
     Returns:
         :class:`MaskingResult` (accuracy = mean 0/1 exact match; recall = answer-word recall).
@@ -78,7 +81,7 @@ def run_masking(lm, haystack: str, needles: list[NeedleTemplate], lengths: list[
 
     ctx = ctx or JobContext()
     prefills = {} if prefills is None else prefills
-    conditions = [("none", 0, []), ("top-k", 0, list(top_heads))] + [("random", i, list(h)) for i, h in enumerate(random_draws)]
+    conditions = [("none", 0, [])] * include_unmasked + [("top-k", 0, list(top_heads))] + [("random", i, list(h)) for i, h in enumerate(random_draws)]
     cells = [c for c in grid(lengths, depths, lm.info.context_limit, max_new_tokens) if c.reason is None]
     work = [(c, nd, t) for c in cells for nd in needles for t in range(trials)]
     total, done, rows = len(work) * len(conditions), 0, []

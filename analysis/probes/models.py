@@ -230,3 +230,82 @@ def load(spec: str, *, device: str | None = None, trust_remote_code: bool = Fals
         loaded = LoadedModel(model, tokenizer, _info(spec, src, model, tokenizer, device, dtype), src)
         _LOADED[key] = loaded
         return loaded
+
+
+def _gguf_facts(path: Path) -> tuple[int, bool]:
+    """``(parameter count, has chat template)`` from a GGUF file's header (no weights loaded)."""
+    import gguf
+
+    reader = gguf.GGUFReader(str(path))
+    return sum(int(t.n_elements) for t in reader.tensors), "tokenizer.chat_template" in reader.fields
+
+
+def _folder_facts(folder: Path) -> tuple[int | None, bool]:
+    """``(parameter count from safetensors headers or None, has chat template)`` of a model folder."""
+    import json
+    import struct
+
+    n = 0
+    files = sorted(folder.glob("*.safetensors"))
+    for f in files:
+        with open(f, "rb") as fh:
+            (size,) = struct.unpack("<Q", fh.read(8))
+            header = json.loads(fh.read(size))
+        for name, meta in header.items():
+            if name != "__metadata__":
+                count = 1
+                for dim in meta["shape"]:
+                    count *= dim
+                n += count
+    chat = (folder / "chat_template.jinja").is_file() or (folder / "chat_template.json").is_file()
+    tc = folder / "tokenizer_config.json"
+    if not chat and tc.is_file():
+        chat = bool(json.loads(tc.read_text(encoding="utf-8")).get("chat_template"))
+    return (n or None) if files else None, chat
+
+
+_DESCRIBED: dict[tuple, ModelInfo] = {}
+
+
+def describe(spec: str, *, device: str | None = None, trust_remote_code: bool = False) -> ModelInfo:
+    """What the picker shows before loading: layers, query heads, KV heads, head dim, context
+    limit (``max_position_embeddings``, tokens), parameter count, and the device/dtype a load
+    would use. Reads only the config (GGUF header or ``config.json``); cached per process.
+
+    ``n_params`` is None for a hub id (not downloaded) or a folder without safetensors.
+
+    Raises:
+        ModelLoadError: unresolvable spec or unreadable config.
+    """
+    key = (spec, device, trust_remote_code)
+    if key in _DESCRIBED:
+        return _DESCRIBED[key]
+    from transformers import AutoConfig
+
+    src = resolve(spec)
+    where = src.repo_id or src.folder
+    try:
+        kw = {"gguf_file": src.gguf_file} if src.gguf_file else {}
+        cfg = AutoConfig.from_pretrained(where, trust_remote_code=trust_remote_code, **kw)
+        if src.gguf_file:
+            n_params, chat = _gguf_facts(Path(src.folder) / src.gguf_file)
+        elif src.folder:
+            n_params, chat = _folder_facts(Path(src.folder))
+        else:
+            n_params, chat = None, False
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"cannot read the config of {spec!r} at {where}: {exc}") from exc
+    auto_device, auto_dtype = pick_device()
+    device = device or auto_device
+    dtype = auto_dtype if device == auto_device else ("float32" if device == "cpu" else "bfloat16")
+    text = cfg.get_text_config() if hasattr(cfg, "get_text_config") else cfg
+    n_heads = text.num_attention_heads
+    info = ModelInfo(
+        spec=spec, name=src.display_name, architecture=(getattr(cfg, "architectures", None) or [cfg.model_type])[0],
+        n_layers=text.num_hidden_layers, n_heads=n_heads,
+        n_kv_heads=getattr(text, "num_key_value_heads", None) or n_heads,
+        head_dim=getattr(text, "head_dim", None) or text.hidden_size // n_heads,
+        context_limit=int(getattr(text, "max_position_embeddings", 0) or 0), n_params=n_params, device=device,
+        dtype=str(dtype).replace("torch.", ""), has_chat_template=chat)
+    _DESCRIBED[key] = info
+    return info

@@ -1,0 +1,127 @@
+"""Live NIAH sweep: run a needle-in-a-haystack grid on a small model, stored as an ordinary run."""
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import streamlit as st
+
+from analysis.probes.jobs import job_queue
+from analysis.probes.needles import BUILTIN, NeedleTemplate
+from storage.probes import sweep_runs, sweep_trials
+from ui.model_picker import job_panel, model_picker, parse_numbers, retrieval_heads_link
+from ui.store import get_store
+
+store = get_store()
+st.title("Live NIAH sweep")
+st.caption("Context length × depth grid in the model's own tokenizer; needle at a sentence boundary; greedy "
+           "decoding; score 0/1 exact match of the answer plus answer-word recall. Cells over the model's context "
+           "limit are recorded as *not run*. Results become a run like any import (heatmap, depth, degradation pages).")
+
+picked = model_picker("niah")
+c1, c2, c3, c4 = st.columns(4)
+lengths_txt = c1.text_input("Context lengths (tokens)", "1K, 2K, 4K")
+depths_txt = c2.text_input("Depth percents", "0, 25, 50, 75, 100")
+trials = c3.number_input("Trials per cell", 1, 50, 1)
+max_new = c4.number_input("Max new tokens", 4, 256, 32)
+
+preset = st.selectbox("Needle", list(BUILTIN) + ["custom"],
+                      format_func=lambda k: {"passkey": "Passkey (random 5-digit value per trial)",
+                                             "sf-sandwich": "San Francisco sandwich (gkamradt)",
+                                             "beijing": "Beijing (Retrieval_Head detection needle)"}.get(k, "Custom…"))
+if preset == "custom":
+    n1, n2, n3 = st.columns(3)
+    text = n1.text_input("Needle sentence", "The secret pass key is {value}.",
+                         help="{value} is replaced by a random number per trial")
+    question = n2.text_input("Question", "What is the secret pass key?")
+    answer = n3.text_input("Expected answer (must occur in the needle)", "{value}")
+    digits = st.number_input("Digits of {value} (0 = fixed needle)", 0, 12, 5 if "{value}" in text else 0)
+    try:
+        needle = NeedleTemplate(text, question, answer, int(digits), name="custom")
+        needle.draw(__import__("random").Random(0))
+    except (ValueError, KeyError, IndexError) as exc:
+        st.error(f"Needle: {exc}")
+        st.stop()
+else:
+    needle = BUILTIN[preset]
+
+h1, h2 = st.columns(2)
+hay_choice = h1.radio("Haystack", ["Built-in neutral corpus", "Upload text"], horizontal=True)
+haystack, hay_name = None, "builtin"
+if hay_choice == "Upload text":
+    up = h2.file_uploader("UTF-8 text (paragraphs separated by blank lines)", type=["txt", "md"])
+    if up:
+        haystack, hay_name = up.getvalue().decode("utf-8", errors="replace"), up.name
+template = st.radio("Prompt", ["Chat template when the model has one", "Plain prompt"], horizontal=True)
+use_chat = None if template.startswith("Chat") else False
+
+try:
+    lengths, depths = parse_numbers(lengths_txt, int), parse_numbers(depths_txt, float)
+except ValueError:
+    st.error("Lengths and depths must be numbers separated by commas")
+    st.stop()
+if picked:
+    limit = picked.info.context_limit
+    over = [n for n in lengths if n + max_new > limit]
+    st.info(f"{len(lengths) * len(depths) * trials} trials"
+            + (f" · not run (over the {limit:,}-token limit): {', '.join(map(str, over))}" if over else ""))
+    if st.button("Run sweep", type="primary", disabled=hay_choice == "Upload text" and haystack is None):
+        def work(job, p=picked, hs=haystack, nd=needle, ls=lengths, ds=depths, tr=int(trials), mn=int(max_new),
+                 uc=use_chat, name=hay_name):
+            from analysis.probes.haystack import builtin_corpus
+            from analysis.probes.niah_sweep import run_sweep
+
+            res = run_sweep(p.load(), store, hs or builtin_corpus(), nd, ls, ds, trials=tr, max_new_tokens=mn,
+                            use_chat_template=uc, haystack_name=name, ctx=job)
+            return res
+
+        job = job_queue().submit("niah-sweep", f"NIAH sweep · {picked.info.name}", work, device=picked.info.device)
+        st.session_state["niah_job"] = job.id
+
+
+def _done(job):
+    r = job.result
+    acc = "n/a" if r.accuracy is None else f"{r.accuracy:.0%}"
+    st.write(f"Run {r.run_id}: {len(r.ran)} cells run, {len(r.skipped)} already stored (skipped), "
+             f"{len(r.not_run)} not run · accuracy {acc}")
+
+
+job_panel("niah_job", _done)
+
+st.divider()
+st.subheader("Sweep runs")
+runs = sweep_runs(store)
+if runs.empty:
+    st.caption("No sweep runs yet (the command line `python -m analysis.probes.niah_sweep` stores here too).")
+    st.stop()
+st.dataframe(runs.drop(columns=["config"]), hide_index=True)
+rid = st.selectbox("Run", runs["run_id"].tolist(), format_func=lambda i: f"{i} · {runs.set_index('run_id').at[i, 'label']}")
+row = runs.set_index("run_id").loc[rid]
+cfg = json.loads(row["config"]) if row["config"] else {}
+trials_df = sweep_trials(store, rid)
+st.page_link("pages/niah_heatmap.py", label="Open in the NIAH heatmap", icon=":material/grid_on:",
+             query_params={"runs": str(rid)})
+if cfg.get("not_run"):
+    st.caption("Not run: " + "; ".join(f"{c['context_length']} tokens @ {c['depth_percent']:g}%" for c in cfg["not_run"]))
+cells = trials_df.groupby(["context_length", "depth_percent"]).agg(trials=("score_raw", "size"),
+                                                                    accuracy=("score_raw", "mean")).reset_index()
+st.dataframe(cells, hide_index=True)
+
+e1, e2 = st.columns(2)
+with e1:
+    cell = st.selectbox("Find retrieval heads on this prompt (cell)", list(cells.itertuples(index=False)),
+                        format_func=lambda c: f"{c.context_length} tokens, depth {c.depth_percent:g}% "
+                                              f"(accuracy {c.accuracy:.0%})")
+    retrieval_heads_link(row["model"], cell.context_length, cell.depth_percent, (cfg.get("needle") or {}).get("name"))
+with e2:
+    if st.button("Prepare needlehaystack export"):
+        from analysis.probes.niah_sweep import export_needlehaystack
+
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = export_needlehaystack(store, rid, tmp, cfg.get("model_name") or row["model"])
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+                for p in paths:
+                    zf.write(p, Path(p).name)
+        st.download_button("Download per-test JSON (zip)", buf.getvalue(), file_name=f"niah_run_{rid}.zip")

@@ -1,0 +1,176 @@
+"""Retrieval heads: detect the attention heads that copy the needle (Wu et al. 2024), and check them
+by masking."""
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis.probes.head_compare import compare, score_matrix, sparsity
+from analysis.probes.jobs import job_queue
+from analysis.probes.needles import BUILTIN
+from storage.probes import head_scores, list_probe_runs, masked_heads, masking_summary, probe_run
+from ui.model_picker import job_panel, model_picker, parse_numbers
+from ui.store import get_store
+
+store = get_store()
+qp = st.query_params
+st.title("Retrieval heads")
+st.caption("Retrieval score of a head (Wu et al. 2024, arXiv 2404.15574): over NIAH samples the model answers "
+           "correctly, at each decoding step the head *copies* when the argmax of its attention row lies in the "
+           "needle's answer span and the token there equals the token just generated; score = distinct answer "
+           "tokens copied ÷ answer length, averaged over samples. Rows are computed per decode step from the "
+           "cached keys (no N×N maps).")
+
+with st.expander("Run a detection", expanded="model" in qp or list_probe_runs(store, "retrieval_heads").empty):
+    if qp.get("model") and st.session_state.get("rh_model") is None:
+        st.session_state["rh_model"] = qp["model"] if qp["model"] in ("smollm2", "gemma3-270m") else "other…"
+        st.session_state["rh_spec"] = qp["model"]
+    picked = model_picker("rh")
+    c1, c2, c3, c4 = st.columns(4)
+    lengths_txt = c1.text_input("Context lengths (tokens)", qp.get("lengths", "1K, 2K"))
+    depths_txt = c2.text_input("Depth percents", qp.get("depths", "10, 30, 50, 70, 90"))
+    trials = c3.number_input("Trials per cell and needle", 1, 20, 1)
+    max_new = c4.number_input("Max new tokens", 4, 128, 32)
+    default_needles = [qp["needle"]] if qp.get("needle") in BUILTIN else ["passkey", "sf-sandwich", "beijing"]
+    needles = st.multiselect("Needles", list(BUILTIN), default=default_needles)
+    d1, d2, d3 = st.columns(3)
+    success = d1.slider("Sample used when answer recall >", 0.0, 0.95, 0.5, 0.05,
+                        help="Reference code: ROUGE-1 recall > 0.5; failed samples are dropped and counted")
+    compat = d2.toggle("Reference-code counting", help="Count every copy step (scores can exceed 1) instead of "
+                                                      "the paper's distinct-token set version")
+    do_mask = d3.toggle("Then run the masking check", value=True)
+    if do_mask and picked:
+        m1, m2, m3 = st.columns(3)
+        n_heads = picked.info.n_layers * picked.info.n_heads
+        k = m1.number_input("k (top heads masked)", 1, n_heads, max(1, round(0.05 * n_heads)))
+        draws = m2.number_input("Random draws", 1, 10, 3)
+        mode = m3.selectbox("Mask", ["zero", "uniform"], help="zero: the head's attention output is zeroed; "
+                            "uniform: its attention becomes uniform (the reference code's mask)")
+    try:
+        lengths, depths = parse_numbers(lengths_txt, int), parse_numbers(depths_txt, float)
+    except ValueError:
+        st.error("Lengths and depths must be numbers separated by commas")
+        st.stop()
+    if picked and needles and st.button("Run detection", type="primary"):
+        def work(job, p=picked, nds=tuple(needles), ls=lengths, ds=depths, tr=int(trials), mn=int(max_new),
+                 sr=float(success), rc=compat, mask=(int(k), int(draws), mode) if do_mask else None):
+            from analysis.probes.haystack import builtin_corpus
+            from analysis.probes.masking import random_heads, run_masking
+            from analysis.probes.retrieval_heads import detect
+            from storage.probes import save_head_scores, save_masking
+
+            lm, hay, prefills = p.load(), builtin_corpus(), {}
+            templates = [BUILTIN[n] for n in nds]
+            res = detect(lm, hay, templates, ls, ds, trials=tr, max_new_tokens=mn, success_recall=sr,
+                         reference_compat=rc, prefills=prefills, ctx=job)
+            pid = save_head_scores(store, lm.info, res)
+            out = {"probe_id": pid, "used": res.n_used, "dropped": res.n_dropped}
+            if mask and res.n_used:
+                top = res.top(mask[0])
+                rnd = random_heads(res.scores, mask[0], mask[1], exclude=top, seed=0)
+                m = run_masking(lm, hay, templates, ls, ds, top, rnd, trials=tr, max_new_tokens=mn, mode=mask[2],
+                                prefills=prefills, ctx=job)
+                out["masking_id"] = save_masking(store, lm.info, m, source_probe_id=pid)
+            return out
+
+        job = job_queue().submit("retrieval-heads", f"Retrieval heads · {picked.info.name}", work, device=picked.info.device)
+        st.session_state["rh_job"] = job.id
+
+    def _done(job):
+        r = job.result
+        st.write(f"Detection run {r['probe_id']}: {r['used']} samples used, {r['dropped']} dropped (model answered "
+                 "wrong)" + (f"; masking run {r['masking_id']}" if "masking_id" in r else ""))
+
+    job_panel("rh_job", _done)
+
+runs = list_probe_runs(store, "retrieval_heads")
+if runs.empty:
+    st.info("No detection runs yet. Run one above, or from the command line: "
+            "`python -m analysis.probes.retrieval_heads --model smollm2 --lengths 1024 --depths 10 50 90`.")
+    st.stop()
+names = {int(r.probe_id): f"{r.probe_id} · {r.model_name or r.model} · {r.n_used} samples · {str(r.created_at)[:16]}"
+         for r in runs.itertuples()}
+ids = list(names)
+pid = st.selectbox("Detection run", ids, format_func=names.get)
+run = probe_run(store, pid)
+df = head_scores(store, pid)
+threshold = st.slider("Retrieval-head threshold", 0.0, 1.0, 0.1, 0.01, help="0.1 is the paper's threshold")
+sp = sparsity(df, threshold)
+m = st.columns(5)
+m[0].metric("Samples used", run["n_used"])
+m[1].metric("Dropped (model failed)", run["n_dropped"])
+m[2].metric(f"Heads ≥ {threshold:g}", f"{sp['above']} of {sp['heads']}")
+m[3].metric("Fraction ≥ threshold", f"{sp['fraction_above']:.1%}")
+m[4].metric("Heads holding 50 % of score mass", f"{sp['fraction_half_mass']:.1%}")
+cfg = run["config"]
+st.caption(f"Model {run['model_name'] or run['model']} ({run['n_layers']} layers × {run['n_heads']} query heads, "
+           f"{run['n_kv_heads']} KV heads) · lengths {cfg.get('lengths')} · depths {cfg.get('depths')} · "
+           f"needles {[n.get('name') for n in cfg.get('needles', [])]} · score: {cfg.get('score')} · "
+           f"LongScope {run['longscope_version']}")
+if run["n_used"] == 0:
+    st.error("0 successful samples: no head could be scored. Try shorter lengths or other needles.")
+
+
+def heatmap(mat: pd.DataFrame, title: str, diff: bool = False) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=mat.to_numpy(), x=list(mat.columns), y=list(mat.index),
+                               colorscale="RdBu" if diff else "Viridis", zmid=0 if diff else None,
+                               zmin=None if diff else 0, zmax=None if diff else max(1.0, float(mat.max().max())),
+                               colorbar=dict(title="Δ score" if diff else "score"),
+                               hovertemplate="layer %{y}, head %{x}: %{z:.3f}<extra></extra>"))
+    fig.update_layout(title=title, xaxis_title="query head", yaxis_title="layer", height=480,
+                      margin=dict(l=60, r=20, t=40, b=50))
+    return fig
+
+
+left, right = st.columns([3, 2])
+left.plotly_chart(heatmap(score_matrix(df), "Retrieval score by layer × head"), width="stretch")
+with right:
+    st.markdown("**Ranked heads**")
+    st.dataframe(df.assign(retrieval_head=df["score"] >= threshold), hide_index=True, height=420,
+                 column_config={"score": st.column_config.NumberColumn(format="%.3f")})
+curve = go.Figure(go.Scatter(y=df["score"].to_numpy(), mode="lines+markers", marker=dict(size=3)))
+curve.add_hline(y=threshold, line_dash="dash", annotation_text=f"threshold {threshold:g}")
+curve.update_layout(height=260, xaxis_title="head rank", yaxis_title="score", margin=dict(l=60, r=20, t=20, b=40))
+st.plotly_chart(curve, width="stretch")
+
+st.subheader("Masking check")
+masks = list_probe_runs(store, "masking")
+masks = masks[masks["source_probe_id"] == pid] if not masks.empty else masks
+if masks.empty:
+    st.caption("No masking check for this detection run yet (tick “Then run the masking check” above).")
+else:
+    mid = st.selectbox("Masking run", masks["probe_id"].tolist())
+    summ = masking_summary(store, int(mid))
+    mcfg = probe_run(store, int(mid))["config"]
+    summ["condition"] = [c if c != "random" else f"random draw {d}" for c, d in zip(summ["condition"], summ["draw"])]
+    bars = go.Figure([go.Bar(name="accuracy (exact match)", x=summ["condition"], y=summ["accuracy"]),
+                      go.Bar(name="answer recall", x=summ["condition"], y=summ["recall"])])
+    bars.update_layout(barmode="group", yaxis_range=[0, 1], height=320, margin=dict(l=60, r=20, t=20, b=40))
+    c1, c2 = st.columns([3, 2])
+    c1.plotly_chart(bars, width="stretch")
+    c2.dataframe(summ.drop(columns=["draw"]), hide_index=True)
+    c2.caption(f"k = {mcfg.get('k')} heads masked ({mcfg.get('mode')} mask, decode steps only); random heads are "
+               f"drawn from heads below 0.1 outside the top-k, fixed seeds; same prompts in every condition.")
+    with st.expander("Masked heads"):
+        st.dataframe(masked_heads(store, int(mid)), hide_index=True)
+
+st.subheader("Compare two score maps")
+other = st.selectbox("Compare with", [i for i in ids if i != pid], format_func=names.get, index=None,
+                     placeholder="another detection run (other model, other grid, …)")
+if other is not None:
+    df2 = head_scores(store, int(other))
+    kk = st.number_input("Top-k for overlap", 1, 200, 20)
+    a, b = st.columns(2)
+    a.plotly_chart(heatmap(score_matrix(df), f"run {pid}"), width="stretch")
+    b.plotly_chart(heatmap(score_matrix(df2), f"run {other}"), width="stretch")
+    try:
+        cmp = compare(df, df2, int(kk))
+    except ValueError as exc:
+        st.info(str(exc))
+    else:
+        n = st.columns(3)
+        n[0].metric(f"Top-{kk} overlap", f"{cmp['overlap']} of {kk}")
+        n[1].metric("Jaccard of top-k", f"{cmp['jaccard']:.2f}")
+        n[2].metric("Spearman ρ (all heads)", f"{cmp['spearman']:.2f}")
+        st.plotly_chart(heatmap(cmp["diff"], f"run {other} − run {pid}", diff=True), width="stretch")

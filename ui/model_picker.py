@@ -1,0 +1,144 @@
+"""Shared Streamlit widgets for the live probes: pick a model, and follow a probe job.
+
+``model_picker(key)`` shows the embedded models (SmolLM2-135M-Instruct, Gemma-3-270M), a local
+model folder / ``.gguf`` path, or a hub id, plus the per-model safety switches
+(``trust_remote_code``, pickle checkpoints) and the device. Before anything is loaded it shows
+layers, query heads, KV heads, context limit, parameters, device and dtype (config only, via
+``analysis.probes.models.describe``). It returns a :class:`PickedModel` or None::
+
+    picked = model_picker("niah")
+    if picked:
+        lm = picked.load()          # inside a job: loads once per process
+
+``retrieval_heads_link(model, length, depth)`` links a NIAH cell to the Retrieval heads page.
+
+``job_panel(session_key)`` draws the progress / ETA / cancel / result of the job whose id is in
+``st.session_state[session_key]`` (jobs from ``analysis.probes.jobs.job_queue()``), refreshing
+itself every 2 s; ``on_done(job)`` renders a finished job's result.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import streamlit as st
+
+OTHER = "other…"
+
+
+@dataclass(frozen=True)
+class PickedModel:
+    """The user's choice (hashable; pass it into a job)."""
+
+    spec: str
+    device: str | None
+    trust_remote_code: bool
+    allow_pickle: bool
+    info: object  # analysis.probes.models.ModelInfo (config-only description)
+
+    def load(self):
+        """``analysis.probes.models.load`` with the picked options (cached per process)."""
+        from analysis.probes.models import load
+
+        return load(self.spec, device=self.device, trust_remote_code=self.trust_remote_code,
+                    allow_pickle=self.allow_pickle)
+
+
+@st.cache_resource(show_spinner="Reading the model config…")
+def _describe(spec: str, device: str | None, trust_remote_code: bool):
+    from analysis.probes.models import describe
+
+    return describe(spec, device=device, trust_remote_code=trust_remote_code)
+
+
+def _devices() -> list[str]:
+    from analysis.probes.models import pick_device
+
+    best = pick_device()[0]
+    return ["auto"] + sorted({"cpu", best})
+
+
+def model_picker(key: str = "probe") -> PickedModel | None:
+    """Draw the picker; returns the choice, or None (with a message) when no usable model is given."""
+    from analysis.probes.models import EMBEDDED, ModelLoadError
+
+    choice = st.selectbox("Model", list(EMBEDDED) + [OTHER], key=f"{key}_model",
+                          format_func=lambda k: EMBEDDED[k].name if k in EMBEDDED else "Local folder, .gguf file or hub id…")
+    spec = choice
+    if choice == OTHER:
+        spec = st.text_input("Model folder, .gguf path, or hub id (org/name)", key=f"{key}_spec").strip()
+        if not spec:
+            st.caption("Give a Hugging Face model folder, a .gguf file, or a hub id (needs network; "
+                       "HF_HUB_OFFLINE must be unset).")
+            return None
+    c1, c2, c3 = st.columns(3)
+    device = c1.selectbox("Device", _devices(), key=f"{key}_device",
+                          help="auto: CUDA if present, else Apple MPS, else CPU (bf16 on GPU, fp32 on CPU)")
+    trust = c2.toggle("Trust remote code", key=f"{key}_trust_{spec}", disabled=spec in EMBEDDED,
+                      help="Runs Python code from the model repository. Off by default; per model.")
+    pickle = c3.toggle("Allow pickle checkpoints", key=f"{key}_pickle_{spec}", disabled=spec in EMBEDDED,
+                       help="Only safetensors / GGUF weights are loaded unless this is on.")
+    dev = None if device == "auto" else device
+    try:
+        info = _describe(spec, dev, trust)
+    except ModelLoadError as exc:
+        st.error(str(exc))
+        return None
+    cols = st.columns(7)
+    cols[0].metric("Layers", info.n_layers)
+    cols[1].metric("Heads", info.n_heads)
+    cols[2].metric("KV heads", info.n_kv_heads)
+    cols[3].metric("Context limit", f"{info.context_limit:,}")
+    cols[4].metric("Parameters", "?" if info.n_params is None else f"{info.n_params / 1e6:,.0f} M")
+    cols[5].metric("Device", info.device)
+    cols[6].metric("Dtype", info.dtype)
+    st.caption(f"{info.name} · {info.architecture} · head dim {info.head_dim} · "
+               f"{'chat template' if info.has_chat_template else 'no chat template (plain prompt)'}")
+    return PickedModel(spec, dev, trust, pickle, info)
+
+
+def job_panel(session_key: str, on_done: Callable | None = None) -> None:
+    """Progress, ETA and cancel of the job whose id is ``st.session_state[session_key]``."""
+    from analysis.probes.jobs import job_queue
+
+    @st.fragment(run_every=2)
+    def _panel():
+        job_id = st.session_state.get(session_key)
+        job = job_queue().get(job_id) if job_id else None
+        if job is None:
+            return
+        if job.status in ("queued", "running"):
+            ahead = sum(j.status == "running" and j.id != job.id and j.device == job.device for j in job_queue().jobs())
+            eta = f" · about {job.eta_s:.0f} s left" if job.eta_s else ""
+            wait = " (waiting for the running job on this device)" if job.status == "queued" and ahead else ""
+            st.progress(job.fraction, text=f"{job.label}: {job.status}{wait} · {job.done}/{job.total} {job.message}{eta}")
+            if st.button("Cancel", key=f"{session_key}_cancel"):
+                job.cancel()
+        elif job.status == "done":
+            st.success(f"{job.label}: done in {job.finished - job.started:.0f} s")
+            if on_done is not None:
+                on_done(job)
+        elif job.status == "failed":
+            st.error(f"{job.label} failed: {job.error}")
+        else:
+            st.warning(f"{job.label}: cancelled (cells finished before the cancel are kept)")
+
+    _panel()
+
+
+def retrieval_heads_link(model: str, context_length: int, depth_percent: float, needle: str | None = None) -> None:
+    """A link to the Retrieval heads page, pre-filled to detect heads on one NIAH cell's prompt."""
+    params = {"model": model, "lengths": str(int(context_length)), "depths": f"{depth_percent:g}"}
+    if needle:
+        params["needle"] = needle
+    st.page_link("pages/retrieval_heads.py", label="Find retrieval heads on this prompt",
+                 icon=":material/psychology:", query_params=params)
+
+
+def parse_numbers(text: str, kind=float) -> list:
+    """Numbers from a comma/space separated string ("1024, 2048 4096"); 1K/2K suffixes allowed."""
+    out = []
+    for tok in text.replace(",", " ").split():
+        mult = 1024 if tok[-1:] in "kK" else 1
+        out.append(kind(float(tok.rstrip("kK")) * mult))
+    return out
