@@ -106,6 +106,49 @@ def summarise(rows: list[dict], methods: list[str]) -> list[dict]:
     return out
 
 
+class SyntheticValue:
+    """Stand-in value function for counting forward passes at sizes too slow for a CPU: one
+    needle passage worth 18 nats, the others ±0.3 nats of fixed noise; memoised by frozenset like
+    :class:`ValueFunction`, so ``forward_passes`` counts the distinct subsets a method would run."""
+
+    def __init__(self, n: int, needle: int, seed: int = 0):
+        rng = random.Random(seed)
+        self.n, self.needle, self.full, self.answer_ids = n, needle, frozenset(range(n)), [0]
+        self.noise = [rng.uniform(-0.3, 0.3) for _ in range(n)]
+        self.memo: dict[frozenset, float] = {}
+
+    @property
+    def forward_passes(self) -> int:
+        return len(self.memo)
+
+    def values(self, subsets):
+        out = []
+        for s in subsets:
+            key = frozenset(s)
+            if key not in self.memo:
+                self.memo[key] = -20.0 + 18.0 * (self.needle in key) + sum(self.noise[i] for i in key)
+            out.append(self.memo[key])
+        return out
+
+
+def cost_sweep(sizes: list[int], n_permutations: int, k: int = 5) -> list[dict]:
+    """Forward passes of TracLLM (ensemble) vs plain Shapley over all passages on
+    :class:`SyntheticValue`, with each method's rank-1 hit."""
+    from analysis.probes.traceback.shapley import shapley
+    from analysis.probes.traceback.tracllm import tracllm
+
+    rows = []
+    for n in sizes:
+        needle = n // 3
+        tv, sv = SyntheticValue(n, needle), SyntheticValue(n, needle)
+        top = tracllm(tv, k, n_permutations=n_permutations).top_k
+        sh = shapley(sv, None, n_permutations)
+        rows.append({"n": n, "tracllm_passes": tv.forward_passes, "shapley_passes": sv.forward_passes,
+                     "ratio": tv.forward_passes / sv.forward_passes, "tracllm_p1": int(top[0] == needle),
+                     "shapley_p1": int(max(range(n), key=lambda i: sh[i]) == needle)})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cases", type=int, default=12, help="cases to build (half needle, half injection)")
@@ -116,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=11.0, help="stop starting new cases after this")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest on shared cores)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sweep", type=int, nargs="*", default=[10, 25, 50, 100, 200, 400],
+                    help="passage counts for the synthetic forward-pass count (no model)")
     ap.add_argument("--out", type=Path, default=Path("data/traceback_eval.json"))
     args = ap.parse_args(argv)
 
@@ -162,8 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     for t in table:
         print(f"{t['method']:12s} {t['cases']:5d} {t['precision@1']:5.2f} {t['recall@5']:5.2f} "
               f"{t['forward_passes']:7.1f} {t['seconds']:8.1f}")
-    args.out.write_text(json.dumps({"rows": rows, "skipped": skipped, "table": table, "args": vars(args)},
-                                   default=str, indent=1))
+    sweep = cost_sweep(args.sweep, args.permutations)
+    print(f"\nforward passes on a synthetic value function (counts only; N = {args.permutations}, K = 5)")
+    print(f"{'n':>5s} {'TracLLM':>8s} {'Shapley':>8s} {'ratio':>6s} {'P@1 T/S':>8s}")
+    for r in sweep:
+        print(f"{r['n']:5d} {r['tracllm_passes']:8d} {r['shapley_passes']:8d} {r['ratio']:6.2f} "
+              f"{r['tracllm_p1']:>4d}/{r['shapley_p1']}")
+    args.out.write_text(json.dumps({"rows": rows, "skipped": skipped, "table": table, "sweep": sweep,
+                                    "args": vars(args)}, default=str, indent=1))
     return 0
 
 

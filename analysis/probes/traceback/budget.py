@@ -7,7 +7,6 @@ Formulas: TracLLM paper §4 and ``src/attribution/perturbation_based.py``; Conte
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 
@@ -72,8 +71,3 @@ def estimate_forward_passes(method: str, n: int, *, k: int = 5, n_permutations: 
     if method == "attntrace":
         return n_subsamples
     raise ValueError(f"unknown method {method!r}")
-
-
-def seconds_estimate(passes: int, seconds_per_pass: float) -> float:
-    """Wall-time estimate from a measured time per pass (ceil to a second)."""
-    return float(math.ceil(passes * seconds_per_pass))
