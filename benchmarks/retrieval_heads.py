@@ -11,7 +11,8 @@ For SmolLM2-135M-Instruct at 1K/2K/4K/8K tokens (one passkey prompt at depth 50 
   size L·H·N²·4 bytes is below ``--full-limit-gb``; otherwise it is skipped and the prediction
   reported (30·9·8192²·4 B ≈ 72 GB at 8K would kill the machine).
 
-Wall time is the scoring run's ratio to ``plain`` (goal ≤ 1.5×). Memory is the peak resident set
+Wall time is the scoring run's ratio to ``plain`` (goal ≤ 1.5×); ``plain`` and ``rows`` run twice,
+interleaved, and the faster of each is kept (the CPU is shared). Memory is the peak resident set
 size above the level before the variant (sampled every 5 ms from /proc/self/statm), in MiB.
 
     python benchmarks/retrieval_heads.py [--lengths 1024 2048 4096 8192] [--steps 16] [--out FILE.json]
@@ -101,6 +102,8 @@ def main(argv=None) -> int:
 
     lm = load(args.model, device="cpu")
     info = lm.info
+    warm = make_prompt(lm.tokenizer, builtin_corpus(), PASSKEY, Cell(256, 50.0), 0)
+    decode(lm.model, lm.tokenizer, prefill(lm.model, warm.input_ids), max_new_tokens=2)   # warm-up
     rows = []
     for n in args.lengths:
         max_new = args.steps
@@ -108,7 +111,7 @@ def main(argv=None) -> int:
             n = info.context_limit - max_new            # 8K on SmolLM2: 8192 - steps
         p = make_prompt(lm.tokenizer, builtin_corpus(), PASSKEY, Cell(n, 50.0), 0)
         rec = {"context_length": n}
-        for variant in ("plain", "rows"):
+        for variant in ("plain", "rows", "plain", "rows"):      # interleaved, best of two (shared, noisy CPU)
             with PeakRSS() as mem:
                 t0 = time.perf_counter()
                 pre = prefill(lm.model, p.input_ids)
@@ -123,9 +126,12 @@ def main(argv=None) -> int:
                                      on_step=sc.on_step, cache=pre.cache)
                 t2 = time.perf_counter()
             del pre
-            rec[variant] = {"total_s": round(t2 - t0, 2), "prefill_s": round(t1 - t0, 2), "decode_s": round(t2 - t1, 2),
-                            "steps": len(gen.token_ids) + (gen.stopped_by != "max_new_tokens"),
-                            "peak_extra_mib": round(mem.extra_mib, 1)}
+            new = {"total_s": round(t2 - t0, 2), "prefill_s": round(t1 - t0, 2), "decode_s": round(t2 - t1, 2),
+                   "steps": len(gen.token_ids) + (gen.stopped_by != "max_new_tokens"),
+                   "peak_extra_mib": round(mem.extra_mib, 1)}
+            old = rec.get(variant)
+            if old is None or new["total_s"] < old["total_s"]:
+                rec[variant] = {**new, "peak_extra_mib": max(new["peak_extra_mib"], (old or new)["peak_extra_mib"])}
         rec["ratio_total"] = round(rec["rows"]["total_s"] / rec["plain"]["total_s"], 3)
         rec["ratio_decode"] = round(rec["rows"]["decode_s"] / rec["plain"]["decode_s"], 3)
         rec["rows_bytes_per_step"] = info.n_layers * info.n_heads * n * 4

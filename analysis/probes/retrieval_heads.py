@@ -11,7 +11,8 @@ Command line (same code path as the UI)::
     python -m analysis.probes.retrieval_heads --model smollm2 --lengths 1024 2048 --depths 0 50 100 \
         [--needles passkey sf-sandwich] [--trials 1] [--db FILE] [--out FILE.csv]
 
-``--out`` writes one row per head: ``layer, head, score, hits, samples`` (0-based layer and
+``--mask-k K`` then runs the masking check (top-K vs K random non-retrieval heads, ``--mask-draws``
+seeded draws) on the same grid. ``--out`` writes one row per head: ``layer, head, score, hits, samples`` (0-based layer and
 query-head indices; ``hits`` = distinct answer tokens copied, summed over the samples used).
 """
 from __future__ import annotations
@@ -171,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--out", help="CSV with columns layer, head, score, hits, samples")
     ap.add_argument("--no-store", action="store_true", help="do not write the result to the DuckDB store")
+    ap.add_argument("--mask-k", type=int, default=0, help="then mask the top-K heads vs K random non-retrieval heads")
+    ap.add_argument("--mask-draws", type=int, default=3, help="random draws for the masking check")
+    ap.add_argument("--mask-mode", choices=["zero", "uniform"], default="zero")
     args = ap.parse_args(argv)
     from analysis.probes.jobs import TqdmContext
     from analysis.probes.models import load
@@ -179,11 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: {lm.info.name}: {lm.info.n_layers} layers x {lm.info.n_heads} heads "
           f"({lm.info.n_kv_heads} KV), context limit {lm.info.context_limit}, {lm.info.device}/{lm.info.dtype}")
     ctx = TqdmContext("retrieval heads")
+    haystack, needles, prefills = load_haystack(args.haystack), [BUILTIN[n] for n in args.needles], {}
+    chat = False if args.plain else None
     try:
-        res = detect(lm, load_haystack(args.haystack), [BUILTIN[n] for n in args.needles], args.lengths, args.depths,
-                     trials=args.trials, max_new_tokens=args.max_new_tokens, success_recall=args.success_recall,
-                     seed=args.seed, use_chat_template=False if args.plain else None,
-                     reference_compat=args.reference_compat, ctx=ctx)
+        res = detect(lm, haystack, needles, args.lengths, args.depths, trials=args.trials,
+                     max_new_tokens=args.max_new_tokens, success_recall=args.success_recall, seed=args.seed,
+                     use_chat_template=chat, reference_compat=args.reference_compat, prefills=prefills, ctx=ctx)
     finally:
         ctx.close()
     for nr in res.not_run:
@@ -199,12 +204,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         df.to_csv(args.out, index=False)
         print(f"wrote {args.out}")
+    run_id = None
     if not args.no_store:
         from storage.db import open_store
         from storage.probes import save_head_scores
 
         run_id = save_head_scores(open_store(args.db), lm.info, res)
         print(f"stored as probe run {run_id}")
+    if args.mask_k:
+        from analysis.probes.masking import random_heads, run_masking
+
+        top = res.top(args.mask_k)
+        draws = random_heads(res.scores, args.mask_k, args.mask_draws, threshold=args.threshold, exclude=top,
+                             seed=args.seed)
+        ctx = TqdmContext("masking check")
+        try:
+            m = run_masking(lm, haystack, needles, args.lengths, args.depths, top, draws, trials=args.trials,
+                            max_new_tokens=args.max_new_tokens, seed=args.seed, mode=args.mask_mode,
+                            use_chat_template=chat, prefills=prefills, ctx=ctx)
+        finally:
+            ctx.close()
+        print(m.by_condition().to_string(index=False))
+        if not args.no_store:
+            from storage.probes import save_masking
+
+            print(f"masking stored as probe run {save_masking(open_store(args.db), lm.info, m, source_probe_id=run_id)}")
     return 0
 
 
