@@ -34,5 +34,5 @@ def test_traceback_page_runs_loo_and_shades_the_needle(app_url, browser):
     assert "7341" in body.split("Answer (generated):")[1].splitlines()[0]
     # rank 1 is the needle passage [1]; its shaded box carries the #1 badge
     assert page.locator("div[title^='passage 1 ']").inner_text().find("#1") >= 0
-    # faithfulness: removing the needle loses the answer
-    assert "without top-1" in body and "without 1 random" in body
+    # the faithfulness check ran (its table is canvas-drawn, so only its caption is in the text)
+    assert "remove the top-1 vs 1 random passages" in body
