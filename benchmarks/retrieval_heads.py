@@ -15,7 +15,11 @@ Wall time is the scoring run's ratio to ``plain`` (goal ≤ 1.5×); ``plain`` an
 interleaved, and the faster of each is kept (the CPU is shared). Memory is the peak resident set
 size above the level before the variant (sampled every 5 ms from /proc/self/statm), in MiB.
 
-    python benchmarks/retrieval_heads.py [--lengths 1024 2048 4096 8192] [--steps 16] [--out FILE.json]
+    python benchmarks/retrieval_heads.py [--lengths 1024 2048 4096 8192] [--steps 16] [--threads 1] [--out FILE.json]
+
+On a CPU shared with other jobs, use ``--threads 1``: with 2 OpenMP threads every parallel op waits
+for a descheduled thread (≈ 8 ms per op measured here), which penalises the few extra small ops of
+the scoring path far more than their arithmetic.
 """
 from __future__ import annotations
 
@@ -89,8 +93,13 @@ def main(argv=None) -> int:
     ap.add_argument("--lengths", type=int, nargs="+", default=[1024, 2048, 4096, 8192])
     ap.add_argument("--steps", type=int, default=16)
     ap.add_argument("--full-limit-gb", type=float, default=5.0)
+    ap.add_argument("--threads", type=int, help="torch CPU threads (1 avoids OpenMP barrier stalls on a shared CPU)")
     ap.add_argument("--out")
     args = ap.parse_args(argv)
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     from analysis.probes.attention_rows import capture_rows
     from analysis.probes.decoding import decode, prefill

@@ -7,12 +7,13 @@ layer's map (L·H·N² floats at prefill). Here we register an attention impleme
 ``longscope_rows`` in transformers' ``AttentionInterface``:
 
 - prompts (q_len > 1): plain ``sdpa`` (the model's efficient kernel), nothing recorded;
-- decode steps (q_len = 1): the row ``softmax(q·Kᵀ·scaling + mask)`` is computed from the step's
-  post-RoPE query and the cached post-RoPE keys, grouping query heads onto their KV head (GQA:
-  query head h reads KV head ``h // (H / KV)``), and the same row times V gives the layer output.
-  The row is handed to a *sink* ``sink(layer_idx, logits)`` with ``logits`` of shape (B, H, K):
-  the masked pre-softmax scores (``logits.softmax(-1)`` is the attention row; the argmax is the
-  same either way). Memory per step: O(H × K) per layer, O(L × H × N) over a step.
+- decode steps (q_len = 1): the scores ``q·Kᵀ·scaling + mask`` of the step's post-RoPE query
+  against the cached post-RoPE keys are computed with query heads grouped onto their KV head (GQA:
+  query head h reads KV head ``h // (H / KV)``) and handed to a *sink* ``sink(layer_idx, logits)``
+  with ``logits`` of shape (B, H, K): the masked pre-softmax scores (``logits.softmax(-1)`` is
+  the attention row; the argmax is the same either way). The layer output is then sdpa's, so
+  generation is identical to the plain model. Memory per step: O(H × K) per layer, O(L × H × N)
+  over a step; no N × N map is ever formed.
 
 K is the number of cached keys the layer sees, N + 1 for global layers; for sliding-window layers
 (Gemma 3) the cache keeps only the last window, so key index j is absolute position
@@ -43,24 +44,21 @@ def _row_attention(module, query, key, value, attention_mask, dropout: float = 0
                                       scaling=scaling, **kwargs)
     b, h, _, d = query.shape
     kv, k_len = key.shape[1], key.shape[2]
-    g = h // kv
-    scaling = d ** -0.5 if scaling is None else scaling
-    q = query.reshape(b, kv, g, d)                                   # query heads grouped by KV head
-    logits = torch.matmul(q, key.transpose(2, 3)).float() * scaling  # (B, KV, G, K)
+    scale = d ** -0.5 if scaling is None else scaling
+    q = (query * scale).reshape(b, kv, h // kv, d)                   # query heads grouped by their KV head
+    logits = torch.matmul(q, key.transpose(2, 3)).reshape(b, h, k_len)
     softcap = kwargs.get("softcap")
     if softcap is not None:
         logits = torch.tanh(logits / softcap) * softcap
-    logits = logits.reshape(b, h, k_len)
     if attention_mask is not None:
         mask = attention_mask[..., -1, -k_len:].reshape(attention_mask.shape[0], -1, k_len)  # (B|1, 1|H, K)
-        if mask.dtype == torch.bool:
-            logits = logits.masked_fill(~mask, float("-inf"))
-        else:
-            logits = logits + mask.float()
+        logits = logits.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else logits + mask
     sink(module.layer_idx, logits)
-    probs = logits.softmax(-1).to(value.dtype).reshape(b, kv, g, k_len)
-    out = torch.matmul(probs, value)                                  # (B, KV, G, d)
-    return out.reshape(b, h, 1, d).transpose(1, 2).contiguous(), None
+    if softcap is not None:  # sdpa has no softcap: finish the row we already have
+        probs = logits.float().softmax(-1).to(value.dtype).reshape(b, kv, h // kv, k_len)
+        return torch.matmul(probs, value).reshape(b, h, 1, d).transpose(1, 2).contiguous(), None
+    return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
+                                  **kwargs)
 
 
 def register() -> None:
