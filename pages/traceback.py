@@ -1,11 +1,14 @@
 """Context traceback: which passages of the context made the model give its answer."""
+import json
+
 import streamlit as st
 
 from analysis.probes.jobs import job_queue
-from analysis.probes.models import EMBEDDED
+from analysis.probes.models import EMBEDDED, load
+from analysis.probes.traceback.niah_source import niah_trial_context
 from analysis.probes.traceback.run import METHODS, TracebackConfig, run_traceback
 from analysis.probes.traceback.segment import LEVELS, segment
-from storage.probes import head_scores, list_probe_runs
+from storage.probes import head_scores, list_probe_runs, sweep_runs, sweep_trials
 from storage.traceback import compare_scores, list_tracebacks, load_traceback, save_traceback
 from ui.store import get_store
 from ui.traceback_view import render_result
@@ -21,17 +24,42 @@ model_spec = st.selectbox("Model", list(EMBEDDED) + ["other…"],
 if model_spec == "other…":
     model_spec = st.text_input("Model folder, .gguf file or hub id").strip()
 
-source = st.radio("Context", ["Paste text", "Upload a text file", "Passage list (one per line)"], horizontal=True)
-if source == "Paste text":
+source = st.radio("Context", ["Paste text", "Upload a text file", "Passage list (one per line)",
+                             "NIAH trial of a live sweep"], horizontal=True)
+question_default, answer_default = "", None
+if source == "NIAH trial of a live sweep":
+    sweeps = sweep_runs(store)
+    if sweeps.empty:
+        st.info("No live NIAH sweep stored yet (Probes → NIAH sweep).")
+        st.stop()
+    run = st.selectbox("Sweep run", sweeps.to_dict("records"), format_func=lambda r: f"{r['run_id']} · {r['label']}")
+    trials = sweep_trials(store, int(run["run_id"]))
+    row = st.selectbox("Trial", trials.to_dict("records"),
+                       format_func=lambda r: f"{r['context_length']} tokens · depth {r['depth_percent']:g}% · "
+                                             f"trial {r['trial']} · exact {r['score_raw']} · {(r['response'] or '')[:50]!r}")
+    model_spec = run["model"]
+    st.caption(f"Model of the sweep: {model_spec}; the trial's answer is pre-filled (typed).")
+    with st.spinner("Rebuilding the trial's context with the model's tokenizer"):
+        try:
+            conf = json.loads(run["config"]) if isinstance(run["config"], str) else run["config"]
+            context, question_default, _needle = niah_trial_context(
+                load(model_spec).tokenizer, conf, row["context_length"], row["depth_percent"], row["trial"])
+        except ValueError as exc:
+            st.error(str(exc))
+            st.stop()
+    answer_default = row["response"]
+    with st.expander("Context of the trial"):
+        st.text(context)
+elif source == "Paste text":
     context = st.text_area("Context", height=200, placeholder="Paste the context the model answered from")
 elif source == "Upload a text file":
     up = st.file_uploader("Text file", type=["txt", "md"])
     context = up.getvalue().decode("utf-8", errors="replace") if up else ""
 else:
     context = [ln for ln in st.text_area("Passages, one per line", height=200).splitlines() if ln.strip()]
-question = st.text_input("Question")
-typed = st.toggle("Type the answer (otherwise generated greedily)")
-answer = st.text_input("Answer") if typed else None
+question = st.text_input("Question", value=question_default)
+typed = st.toggle("Type the answer (otherwise generated greedily)", value=answer_default is not None)
+answer = st.text_input("Answer", value=answer_default or "") if typed else None
 
 c1, c2, c3 = st.columns(3)
 seg = c1.selectbox("Segmentation", LEVELS, disabled=isinstance(context, list),
@@ -72,8 +100,6 @@ if ready:
     over = cfg.max_forward_passes is not None and est > cfg.max_forward_passes and method != "tracllm"
     if st.button("Run traceback", type="primary", disabled=over):
         def work(job, spec=model_spec, ctx=context, q=question, a=answer, conf=cfg):
-            from analysis.probes.models import load
-
             loaded = load(spec)
             res = run_traceback(loaded.model, loaded.tokenizer, ctx, q, answer=a, config=conf, model_name=spec, job=job)
             doc = res.to_json()

@@ -227,3 +227,28 @@ def _parts_for(tokenizer):
 
     builder = PromptBuilder.for_tokenizer(tokenizer, "What is the code?")
     return builder, builder.answer_ids("42")
+
+
+def test_niah_trial_context_rebuilds_the_sweep_prompt(byte_tokenizer):
+    """The context of a sweep trial is the haystack with the trial's needle, without the frame;
+    re-framed by the sweep's own prompt_frame it gives back exactly the swept prompt's tokens."""
+    import hashlib
+
+    from analysis.probes.haystack import builtin_corpus
+    from analysis.probes.needles import PASSKEY
+    from analysis.probes.niah_prompt import prompt_frame
+    from analysis.probes.niah_trial import Cell, make_prompt
+    from analysis.probes.traceback.niah_source import niah_trial_context
+
+    config = {"needle": PASSKEY.as_dict(), "seed": 0, "use_chat_template": None,
+              "haystack_sha256": hashlib.sha256(builtin_corpus().encode()).hexdigest()}
+    context, question, needle = niah_trial_context(byte_tokenizer, config, 600, 50.0, 1)
+    swept = make_prompt(byte_tokenizer, builtin_corpus(), PASSKEY, Cell(600, 50.0), 1, seed=0)
+    assert question == "What is the secret pass key?" and needle == swept.needle.text
+    assert needle in context and "Question:" not in context
+    prefix, suffix, _ = prompt_frame(byte_tokenizer, question, None)
+    inner = swept.input_ids[len(prefix):len(swept.input_ids) - len(suffix)]
+    assert byte_tokenizer.decode(inner).strip() == context
+    assert len(swept.input_ids) == 600
+    with pytest.raises(ValueError, match="uploaded haystack"):
+        niah_trial_context(byte_tokenizer, {**config, "haystack_sha256": "0" * 64}, 600, 50.0, 1)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.test_traceback_core import byte_tokenizer  # noqa: F401  (fixture)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -27,6 +29,8 @@ def test_page_estimate_and_past_result(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "pages" / "traceback.py"), default_timeout=30).run()
     assert not at.exception
     assert at.title[0].value == "Context traceback"
+    at.radio[0].set_value("NIAH trial of a live sweep").run()
+    assert any("No live NIAH sweep stored yet" in i.value for i in at.info)  # empty store: says so, stops
     at.radio[0].set_value("Passage list (one per line)").run()
     at.text_area[0].set_value("A cat sleeps.\nThe code is 7341.\nRain fell.\nTea at four.\nBoats sail.").run()
     at.text_input[0].set_value("What is the code?").run()
@@ -41,3 +45,37 @@ def test_page_estimate_and_past_result(tmp_path, monkeypatch):
     texts = [df.value for df in at.dataframe[1:]]
     assert any("rank" in t.columns and t["passage"].tolist() == [1, 0] for t in texts)
     assert any("answer log-prob" in t.columns and t["answer log-prob"].tolist() == [-0.4, -20.0, -9.0] for t in texts)
+
+
+def test_page_takes_context_from_a_sweep_trial(tmp_path, monkeypatch, tiny_llama, byte_tokenizer):
+    """A stored live-sweep trial (tiny model saved as a folder) fills context, question and answer."""
+    import hashlib
+
+    import pandas as pd
+    from streamlit.testing.v1 import AppTest
+
+    from analysis.probes.haystack import builtin_corpus
+    from analysis.probes.needles import PASSKEY
+    from storage.db import open_store
+    from storage.probes import write_sweep_cell
+
+    model, _ = tiny_llama
+    folder = tmp_path / "tiny"
+    model.save_pretrained(folder)
+    byte_tokenizer.save_pretrained(folder)
+    db = tmp_path / "app.duckdb"
+    monkeypatch.setenv("LONGSCOPE_DB", str(db))
+    config = {"needle": PASSKEY.as_dict(), "seed": 0, "use_chat_template": None, "trials": 1,
+              "haystack_sha256": hashlib.sha256(builtin_corpus().encode()).hexdigest()}
+    trials = pd.DataFrame([{"context_length": 400, "depth_percent": 50.0, "score_raw": 0.0, "trial": 0,
+                            "needle": "n", "response": "The key is 12345."}])
+    write_sweep_cell(open_store(db), "probe-niah:test", model=str(folder), label="tiny sweep", tokenizer="bytes",
+                     config=config, trials=trials)
+
+    at = AppTest.from_file(str(ROOT / "pages" / "traceback.py"), default_timeout=60).run()
+    at.radio[0].set_value("NIAH trial of a live sweep").run()
+    assert not at.exception
+    question = next(t for t in at.text_input if t.label == "Question")
+    answer = next(t for t in at.text_input if t.label == "Answer")
+    assert question.value == "What is the secret pass key?" and answer.value == "The key is 12345."
+    assert any("The secret pass key is" in t.value for t in at.text)  # the rebuilt haystack + needle
