@@ -81,11 +81,21 @@ def make_case(rng: random.Random, kind: str, n_neutral: int) -> dict:
     return {"kind": kind, "passages": passages, "question": question, "expected": expected, "injected": pos}
 
 
+def read_heads(path: Path, top: int) -> list[tuple[int, int]]:
+    """The ``top`` best (layer, head) pairs of a retrieval-head CSV (``layer, head, score`` columns,
+    as written by ``python -m analysis.probes.retrieval_heads --out``)."""
+    import pandas as pd
+
+    df = pd.read_csv(path).sort_values("score", ascending=False).head(top)
+    return list(zip(df["layer"].astype(int), df["head"].astype(int)))
+
+
 def method_configs(args) -> dict:
     from analysis.probes.traceback.run import TracebackConfig
 
     common = dict(k=5, faithfulness=False, n_permutations=args.permutations, seed=0)
-    return {
+    heads = read_heads(args.heads, args.top_heads) if args.heads else None
+    every = {
         "loo": TracebackConfig(method="loo", **common),
         "stc": TracebackConfig(method="stc", **common),
         "tracllm": TracebackConfig(method="tracllm", **common),
@@ -93,6 +103,9 @@ def method_configs(args) -> dict:
         "contextcite": TracebackConfig(method="contextcite", n_ablations=args.ablations, **common),
         "attntrace": TracebackConfig(method="attntrace", n_subsamples=args.subsamples, **common),
     }
+    if heads:
+        every["attntrace_rh"] = TracebackConfig(method="attntrace", n_subsamples=args.subsamples, heads=heads, **common)
+    return {name: cfg for name, cfg in every.items() if not args.methods or name in args.methods}
 
 
 def summarise(rows: list[dict], methods: list[str]) -> list[dict]:
@@ -159,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--permutations", type=int, default=5, help="Shapley permutations N (TracLLM quick)")
     ap.add_argument("--ablations", type=int, default=32, help="ContextCite random ablations")
     ap.add_argument("--subsamples", type=int, default=10, help="AttnTrace subsamples B")
+    ap.add_argument("--methods", nargs="*", help="subset of: loo stc tracllm shapley contextcite attntrace "
+                    "attntrace_rh (default all; attntrace_rh needs --heads)")
+    ap.add_argument("--heads", type=Path, help="retrieval-head CSV: adds attntrace_rh, AttnTrace on the top heads")
+    ap.add_argument("--top-heads", type=int, default=15, help="heads taken from --heads (notes §5.2 used 15)")
     ap.add_argument("--minutes", type=float, default=11.0, help="stop starting new cases after this")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest on shared cores)")
     ap.add_argument("--seed", type=int, default=0)

@@ -252,3 +252,10 @@ def test_niah_trial_context_rebuilds_the_sweep_prompt(byte_tokenizer):
     assert len(swept.input_ids) == 600
     with pytest.raises(ValueError, match="uploaded haystack"):
         niah_trial_context(byte_tokenizer, {**config, "haystack_sha256": "0" * 64}, 600, 50.0, 1)
+
+
+def test_rank_puts_nan_last_and_breaks_ties_by_position():
+    from analysis.probes.traceback.run import rank
+
+    assert rank([0.1, float("nan"), 3.0, 3.0, -1.0], 5) == [2, 3, 0, 4, 1]
+    assert rank([0.1, float("nan"), 3.0], 2) == [2, 0]

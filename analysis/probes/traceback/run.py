@@ -59,8 +59,7 @@ class TracebackConfig:
 
     def estimate(self, n: int) -> int:
         """Upper bound on forward passes over ``n`` passages (see :mod:`.budget`)."""
-        method = self.method
-        return estimate_forward_passes(method, n, k=self.k, n_permutations=self.n_permutations,
+        return estimate_forward_passes(self.method, n, k=self.k, n_permutations=self.n_permutations,
                                        score_funcs=self.score_funcs, n_ablations=self.n_ablations,
                                        n_subsamples=self.n_subsamples)
 
@@ -109,8 +108,11 @@ class TracebackResult:
 
 def rank(scores: Sequence[float], k: int) -> list[int]:
     """Indices of the ``k`` highest scores, best first (NaN last, ties by position)."""
-    order = sorted(range(len(scores)), key=lambda i: (math.isnan(scores[i]), -scores[i] if not math.isnan(scores[i]) else 0, i))
-    return order[:k]
+    def key(i: int) -> tuple[bool, float, int]:
+        nan = math.isnan(scores[i])
+        return nan, 0.0 if nan else -scores[i], i
+
+    return sorted(range(len(scores)), key=key)[:k]
 
 
 class _CallCounter:
