@@ -60,8 +60,10 @@ with st.expander("Run a detection", expanded="model" in qp or list_probe_runs(st
             from analysis.probes.retrieval_heads import detect
             from storage.probes import save_head_scores, save_masking
 
-            lm, hay, prefills = p.load(), builtin_corpus(), {}
-            templates = [BUILTIN[n] for n in nds]
+            from analysis.probes.niah_trial import share_prefills
+
+            lm, hay, templates = p.load(), builtin_corpus(), [BUILTIN[n] for n in nds]
+            prefills = share_prefills(lm.info, ls, len(ds) * len(nds) * tr) if mask else None
             res = detect(lm, hay, templates, ls, ds, trials=tr, max_new_tokens=mn, success_recall=sr,
                          reference_compat=rc, prefills=prefills, ctx=job)
             pid = save_head_scores(store, lm.info, res)

@@ -178,3 +178,17 @@ def test_reference_compat_counts_every_copy_step():
     sc2 = SampleScorer(prompt, (2, 4), 1, 2)
     sc2.copied[0, 0, 0] = True
     assert sc2.scores()[0].tolist() == [0.5, 0.0]       # set version: 1 of 2 positions
+
+
+def test_kv_cache_size_and_prefill_sharing_budget():
+    from types import SimpleNamespace
+
+    from analysis.probes.niah_trial import grid, kv_cache_bytes, share_prefills
+
+    smol = SimpleNamespace(n_layers=30, n_kv_heads=3, head_dim=64)
+    assert kv_cache_bytes(smol, 8192) == 377_487_360          # notes §4.2: ≈ 377 MB at 8K (fp32)
+    assert share_prefills(smol, [1024], 15) == {}             # 15 × 47 MB fits in 2 GiB
+    assert share_prefills(smol, [8192], 10) is None           # 3.8 GB does not
+    cells = grid([8192, 1024], [50, 0], context_limit=8192, max_new_tokens=32)
+    assert [(c.context_length, c.depth_percent, c.reason is None) for c in cells] == [
+        (1024, 0.0, True), (1024, 50.0, True), (8192, 0.0, False), (8192, 50.0, False)]

@@ -80,7 +80,8 @@ def run_masking(lm, haystack: str, needles: list[NeedleTemplate], lengths: list[
     import pandas as pd
 
     ctx = ctx or JobContext()
-    prefills = {} if prefills is None else prefills
+    local = prefills is None                        # then keep only the current prompt's prefill
+    prefills = {} if local else prefills
     conditions = [("none", 0, [])] * include_unmasked + [("top-k", 0, list(top_heads))] + [("random", i, list(h)) for i, h in enumerate(random_draws)]
     cells = [c for c in grid(lengths, depths, lm.info.context_limit, max_new_tokens) if c.reason is None]
     work = [(c, nd, t) for c in cells for nd in needles for t in range(trials)]
@@ -98,7 +99,8 @@ def run_masking(lm, haystack: str, needles: list[NeedleTemplate], lengths: list[
                          "depth_percent": cell.depth_percent, "needle": needle.name, "trial": trial,
                          "exact": res.exact, "recall": res.recall, "response": res.response})
             done += 1
-        prefills.pop(tuple(prompt.input_ids), None) if len(prefills) > 64 else None
+        if local:
+            prefills.pop(tuple(prompt.input_ids), None)
     ctx.progress(total, total, "done")
     heads = {"top-k": list(top_heads), **{f"random {i}": list(h) for i, h in enumerate(random_draws)}}
     config = {"k": len(top_heads), "draws": len(random_draws), "mode": mode, "prefill_masked": False,

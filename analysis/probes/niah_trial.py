@@ -15,6 +15,18 @@ from analysis.probes.needles import NeedleTemplate, answer_recall, exact_match
 from analysis.probes.niah_prompt import NiahPrompt, build_prompt
 
 
+def kv_cache_bytes(info, context_length: int, bytes_per_value: int = 4) -> int:
+    """KV-cache size of one prompt: 2 · layers · KV heads · N · head dim · bytes (notes §4.2)."""
+    return 2 * info.n_layers * info.n_kv_heads * context_length * info.head_dim * bytes_per_value
+
+
+def share_prefills(info, lengths: Iterable[int], n_prompts_per_length: int, budget_bytes: int = 2 << 30) -> dict | None:
+    """An empty dict to share prefills between detection and masking when keeping one KV cache per
+    prompt fits in ``budget_bytes`` (default 2 GiB), else None (each prompt is prefilled again)."""
+    total = sum(kv_cache_bytes(info, n) for n in lengths) * n_prompts_per_length
+    return {} if total <= budget_bytes else None
+
+
 @dataclass(frozen=True)
 class Cell:
     """A (context length in tokens, depth percent) grid cell; ``reason`` set when not run."""

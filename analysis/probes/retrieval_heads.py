@@ -183,7 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: {lm.info.name}: {lm.info.n_layers} layers x {lm.info.n_heads} heads "
           f"({lm.info.n_kv_heads} KV), context limit {lm.info.context_limit}, {lm.info.device}/{lm.info.dtype}")
     ctx = TqdmContext("retrieval heads")
-    haystack, needles, prefills = load_haystack(args.haystack), [BUILTIN[n] for n in args.needles], {}
+    from analysis.probes.niah_trial import share_prefills
+
+    haystack, needles = load_haystack(args.haystack), [BUILTIN[n] for n in args.needles]
+    prefills = share_prefills(lm.info, args.lengths, len(args.depths) * len(needles) * args.trials) if args.mask_k else None
     chat = False if args.plain else None
     try:
         res = detect(lm, haystack, needles, args.lengths, args.depths, trials=args.trials,
