@@ -1,6 +1,5 @@
 """Retrieval heads: detect the attention heads that copy the needle (Wu et al. 2024), and check them
 by masking."""
-import json
 
 import pandas as pd
 import plotly.graph_objects as go

@@ -119,8 +119,3 @@ def decode(model, tokenizer, pre: Prefill, *, max_new_tokens: int = 32, stop_at_
     return Generation(generated, tokenizer.decode(generated, skip_special_tokens=True), stopped_by, n,
                       {"prefill_s": pre.seconds, "decode_s": time.perf_counter() - t0})
 
-
-def greedy_generate(model, tokenizer, input_ids: list[int], **kwargs) -> Generation:
-    """:func:`prefill` then :func:`decode` (keyword arguments as for :func:`decode`)."""
-    pre = prefill(model, input_ids)
-    return decode(model, tokenizer, pre, cache=pre.cache, **kwargs)

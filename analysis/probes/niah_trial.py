@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import random
 from contextlib import ExitStack
-from dataclasses import dataclass, field
-from typing import Any, Iterable
+from dataclasses import dataclass
+from typing import Iterable
 
 from analysis.probes.decoding import Generation
 from analysis.probes.needles import NeedleTemplate, answer_recall, exact_match
@@ -70,7 +70,6 @@ class TrialResult:
     generation: Generation
     exact: int
     recall: float
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def response(self) -> str:
