@@ -93,7 +93,8 @@ if runs.empty:
 names = {int(r.probe_id): f"{r.probe_id} · {r.model_name or r.model} · {r.n_used} samples · {str(r.created_at)[:16]}"
          for r in runs.itertuples()}
 ids = list(names)
-pid = st.selectbox("Detection run", ids, format_func=names.get)
+url_pid = int(qp["probe"]) if str(qp.get("probe", "")).isdigit() and int(qp["probe"]) in names else ids[0]
+pid = st.selectbox("Detection run", ids, index=ids.index(url_pid), format_func=names.get)
 run = probe_run(store, pid)
 df = head_scores(store, pid)
 threshold = st.slider("Retrieval-head threshold", 0.0, 1.0, 0.1, 0.01, help="0.1 is the paper's threshold")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -133,7 +134,7 @@ def _template_used(lm, use_chat_template: bool | None) -> str:
 def export_needlehaystack(store, run_id: int, out_dir: str | Path, model_name: str) -> list[Path]:
     """Write every trial of sweep ``run_id`` as gkamradt ``needlehaystack`` per-test JSON.
 
-    File ``<model_name with '.'->'_'>_len_<L>_depth_<int(D*100)>_results.json``; repeats (trial ≥ 1)
+    File ``<model_name with '.' and other non-word characters -> '_'>_len_<L>_depth_<int(D*100)>_results.json``; repeats (trial ≥ 1)
     get ``_results_<trial+1>`` like the original script's versions. Fields: model,
     context_length, depth_percent, version, needle, model_response, score (0/1),
     test_duration_seconds, test_timestamp_utc.
@@ -142,7 +143,7 @@ def export_needlehaystack(store, run_id: int, out_dir: str | Path, model_name: s
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    stem = model_name.replace(".", "_").replace("/", "_")
+    stem = re.sub(r"[^\w\-]+", "_", model_name.replace(".", "_")).strip("_")
     paths = []
     for r in sweep_trials(store, run_id).itertuples():
         extra = json.loads(r.extra) if isinstance(r.extra, str) else (r.extra or {})
