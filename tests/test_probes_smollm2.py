@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.real_model
 
 from analysis.probes.haystack import builtin_corpus  # noqa: E402
 from analysis.probes.needles import BUILTIN, PASSKEY, Needle  # noqa: E402
