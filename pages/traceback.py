@@ -4,12 +4,12 @@ import json
 import streamlit as st
 
 from analysis.probes.jobs import job_queue
-from analysis.probes.models import EMBEDDED, load
 from analysis.probes.traceback.niah_source import niah_trial_context
 from analysis.probes.traceback.run import METHODS, TracebackConfig, run_traceback
 from analysis.probes.traceback.segment import LEVELS, segment
 from storage.probes import head_scores, list_probe_runs, sweep_runs, sweep_trials
 from storage.traceback import compare_scores, list_tracebacks, load_traceback, save_traceback
+from ui.model_picker import job_panel, model_picker
 from ui.store import get_store
 from ui.traceback_view import render_result
 
@@ -19,10 +19,8 @@ st.caption("Scores each passage by how much the model's answer depends on it: le
            "TracLLM (USENIX Security 2025), ContextCite (NeurIPS 2024), AttnTrace-style attention. "
            "A forward pass = one teacher-forced pass over prompt ⊕ answer with the model's chat template.")
 
-model_spec = st.selectbox("Model", list(EMBEDDED) + ["other…"],
-                          format_func=lambda k: EMBEDDED[k].name if k in EMBEDDED else k)
-if model_spec == "other…":
-    model_spec = st.text_input("Model folder, .gguf file or hub id").strip()
+picked = model_picker("traceback")
+model_spec = picked.spec if picked else ""
 
 source = st.radio("Context", ["Paste text", "Upload a text file", "Passage list (one per line)",
                              "NIAH trial of a live sweep"], horizontal=True)
@@ -37,13 +35,15 @@ if source == "NIAH trial of a live sweep":
     row = st.selectbox("Trial", trials.to_dict("records"),
                        format_func=lambda r: f"{r['context_length']} tokens · depth {r['depth_percent']:g}% · "
                                              f"trial {r['trial']} · exact {r['score_raw']} · {(r['response'] or '')[:50]!r}")
-    model_spec = run["model"]
+    if picked is None or picked.spec != run["model"]:
+        st.info(f"This trial was run on **{run['model']}**: pick that model above to trace it.")
+        st.stop()
     st.caption(f"Model of the sweep: {model_spec}; the trial's answer is pre-filled (typed).")
     with st.spinner("Rebuilding the trial's context with the model's tokenizer"):
         try:
             conf = json.loads(run["config"]) if isinstance(run["config"], str) else run["config"]
             context, question_default, _needle = niah_trial_context(
-                load(model_spec).tokenizer, conf, row["context_length"], row["depth_percent"], row["trial"])
+                picked.load().tokenizer, conf, row["context_length"], row["depth_percent"], row["trial"])
         except ValueError as exc:
             st.error(str(exc))
             st.stop()
@@ -99,40 +99,25 @@ if ready:
             + (f" (budget {cfg.max_forward_passes:,})" if cfg.max_forward_passes else ""))
     over = cfg.max_forward_passes is not None and est > cfg.max_forward_passes and method != "tracllm"
     if st.button("Run traceback", type="primary", disabled=over):
-        def work(job, spec=model_spec, ctx=context, q=question, a=answer, conf=cfg):
-            loaded = load(spec)
-            res = run_traceback(loaded.model, loaded.tokenizer, ctx, q, answer=a, config=conf, model_name=spec, job=job)
+        def work(job, pm=picked, ctx=context, q=question, a=answer, conf=cfg):
+            loaded = pm.load()
+            res = run_traceback(loaded.model, loaded.tokenizer, ctx, q, answer=a, config=conf, model_name=pm.spec, job=job)
             doc = res.to_json()
             doc["traceback_id"] = save_traceback(store, doc, context_hash=res.context_hash)
             return doc
 
-        job = job_queue().submit("traceback", f"{method} · {question[:40]}", work)
+        job = job_queue().submit("traceback", f"{METHODS[method]} · {question[:40]}", work, device=picked.info.device)
         st.session_state["traceback_job"] = job.id
 else:
     st.caption("Give a model, a context, a question (and the answer if typed) to see the cost estimate.")
 
 
-@st.fragment(run_every=2)
-def job_panel():
-    job_id = st.session_state.get("traceback_job")
-    job = job_queue().get(job_id) if job_id else None
-    if job is None:
-        return
-    if job.status in ("queued", "running"):
-        eta = f" · about {job.eta_s:.0f} s left" if job.eta_s else ""
-        st.progress(job.fraction, text=f"{job.status}: {job.message}{eta}")
-        if st.button("Cancel"):
-            job.cancel()
-    elif job.status == "done":
-        st.success(f"Stored as traceback {job.result['traceback_id']}")
-        render_result(job.result, key="latest")
-    elif job.status == "failed":
-        st.error(job.error)
-    else:
-        st.warning("Cancelled.")
+def _done(job) -> None:
+    st.success(f"Stored as traceback {job.result['traceback_id']}")
+    render_result(job.result, key="latest")
 
 
-job_panel()
+job_panel("traceback_job", _done)
 
 st.divider()
 st.subheader("Past results")

@@ -74,6 +74,9 @@ def test_page_takes_context_from_a_sweep_trial(tmp_path, monkeypatch, tiny_llama
 
     at = AppTest.from_file(str(ROOT / "pages" / "traceback.py"), default_timeout=60).run()
     at.radio[0].set_value("NIAH trial of a live sweep").run()
+    assert any("pick that model above" in i.value for i in at.info)  # the sweep's model must be picked
+    next(s for s in at.selectbox if s.label == "Model").set_value("other…").run()
+    next(t for t in at.text_input if t.label.startswith("Model folder")).set_value(str(folder)).run()
     assert not at.exception
     question = next(t for t in at.text_input if t.label == "Question")
     answer = next(t for t in at.text_input if t.label == "Answer")
