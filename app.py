@@ -10,21 +10,21 @@ st.set_page_config(page_title="LongScope", page_icon=":material/troubleshoot:", 
 PAGES = {
     "Results": [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/upload.py", title="Upload & runs", icon=":material/upload_file:", url_path="upload"),
+        st.Page("pages/upload.py", title="Upload & runs", icon=":material/upload_file:", url_path="upload-runs"),
         st.Page("pages/niah_heatmap.py", title="NIAH heatmap", icon=":material/grid_on:", url_path="heatmap"),
     ],
     "Analysis": [
         st.Page("pages/length_degradation.py", title="Length degradation", icon=":material/trending_down:", url_path="degradation"),
         st.Page("pages/effective_length.py", title="Effective context length", icon=":material/straighten:", url_path="effective-length"),
-        st.Page("pages/depth.py", title="Depth (lost in the middle)", icon=":material/vertical_align_center:", url_path="depth"),
-        st.Page("pages/correlation.py", title="Benchmark correlation", icon=":material/scatter_plot:", url_path="correlation"),
+        st.Page("pages/depth.py", title="Depth (lost in the middle)", icon=":material/vertical_align_center:", url_path="lost-in-the-middle"),
+        st.Page("pages/correlation.py", title="Benchmark correlation", icon=":material/scatter_plot:", url_path="benchmark-correlation"),
         st.Page("pages/compare_runs.py", title="Compare runs", icon=":material/compare_arrows:", url_path="compare"),
         st.Page("pages/published_check.py", title="Published-number check", icon=":material/fact_check:", url_path="published"),
     ],
     "Probes": [
         st.Page("pages/probe_niah.py", title="Live NIAH sweep", icon=":material/science:", url_path="probe-niah"),
         st.Page("pages/retrieval_heads.py", title="Retrieval heads", icon=":material/psychology:", url_path="retrieval-heads"),
-        st.Page("pages/traceback.py", title="Context traceback", icon=":material/manage_search:", url_path="traceback"),
+        st.Page("pages/traceback.py", title="Context traceback", icon=":material/manage_search:", url_path="context-traceback"),
     ],
 }
 

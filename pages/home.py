@@ -13,7 +13,7 @@ runs = list_runs(store)
 if runs.empty:
     st.info("The store is empty. Bring in the result files your harness wrote:")
     st.markdown(
-        "1. **Upload** them on the [Upload & runs](upload) page (several files, or a `.zip` that keeps "
+        "1. **Upload** them on the [Upload & runs](upload-runs) page (several files, or a `.zip` that keeps "
         "the folder names — RULER, LongBench, BABILong and InfiniteBench keep the model name only in the path), or\n"
         "2. point the command line at a folder:\n"
     )
