@@ -36,6 +36,7 @@ from analysis.effective_length import ruler_table  # noqa: E402
 from analysis.published import check_run, load_published  # noqa: E402
 from storage import results  # noqa: E402
 from storage.db import open_store  # noqa: E402
+from storage.runs import store_totals  # noqa: E402
 from storage.synthetic import synthetic_store  # noqa: E402
 
 PAGES = ["length_degradation", "effective_length", "depth", "correlation", "compare_runs", "published_check"]
@@ -141,9 +142,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     build(args.db, args.rebuild)
     store = open_store(args.db)
-    n_runs, n_trials = store.cursor().execute(
-        "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM niah_trials)").fetchone()
-    print(f"store: {n_runs} runs, {n_trials:,} NIAH trials")
+    totals = store_totals(store)
+    print(f"store: {totals['runs']} runs, {totals['niah_trials']:,} NIAH trials")
     print("data path (queries + analysis, uncached), median of", args.repeats)
     for name, fn in data_paths(store).items():
         print(f"  {name:<55} {timed(fn, args.repeats) * 1000:8.0f} ms")

@@ -78,3 +78,12 @@ def delete_run(store: Store, run_id: int) -> None:
         )
         cur.execute("DELETE FROM run_files WHERE run_id = ?", [run_id])
         cur.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+
+
+def store_totals(store: Store) -> dict[str, int]:
+    """Row counts of the store: runs, files, niah_trials, task_scores, samples."""
+    row = store.cursor().execute(
+        """SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM files), (SELECT count(*) FROM niah_trials),
+                  (SELECT count(*) FROM task_scores), (SELECT count(*) FROM samples)"""
+    ).fetchone()
+    return dict(zip(("runs", "files", "niah_trials", "task_scores", "samples"), row))
