@@ -59,7 +59,8 @@ chart_cols = st.columns(min(2, len(grids)))
 picked = []
 for k, (r, grid) in enumerate(grids.items()):
     with chart_cols[k % len(chart_cols)]:
-        fig = heatmap_figure(grid, titles[r], units[r], max_plot_width=760 if len(grids) == 1 else 420)
+        st.markdown(f"**{titles[r]}**")
+        fig = heatmap_figure(grid, units[r], max_plot_width=760 if len(grids) == 1 else 420)
         event = st.plotly_chart(fig, key=f"niah_heatmap_{r}", on_select="rerun", selection_mode=("points", "box"),
                                 width="content", config={"displaylogo": False})
         picked += selected_cells((event or {}).get("selection", {}).get("points", []), {r: grid})
