@@ -113,8 +113,7 @@ else:
 
 
 def _done(job) -> None:
-    st.success(f"Stored as traceback {job.result['traceback_id']}")
-    render_result(job.result, key="latest")
+    st.success(f"Stored as traceback {job.result['traceback_id']}: shown below under Past results.")
 
 
 job_panel("traceback_job", _done)

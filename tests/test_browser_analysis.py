@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SCREENSHOTS
+from tests.conftest import SCREENSHOTS, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +25,7 @@ PAGES = [
 
 @pytest.mark.parametrize("path, texts, name", PAGES, ids=[p[2] for p in PAGES])
 def test_analysis_page_renders(app_url, browser, path, texts, name):
-    page = browser.new_page(viewport={"width": 1400, "height": 1200})
-    page.goto(f"{app_url}/{path}", wait_until="networkidle")
+    page = open_page(browser, f"{app_url}/{path}", height=1200)
     for text in texts:
         page.get_by_text(text).first.wait_for(timeout=60_000)
     if name != "published_check":

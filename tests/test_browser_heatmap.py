@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SCREENSHOTS
+from tests.conftest import SCREENSHOTS, open_page
 
 pytestmark = pytest.mark.browser
 
 def test_heatmap_page_renders_and_drills_down(app_url, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1300})
     # first trial only = the version-1 grid, raw mean 6.02 (result_formats.md §17) -> (6.02 - 1) / 9 = 0.557
-    page.goto(f"{app_url}/heatmap?trials=first&runs=1", wait_until="networkidle")
+    page = open_page(browser, f"{app_url}/heatmap?trials=first&runs=1")
     page.get_by_text("mean score (0..1)").first.wait_for(timeout=60_000)
     chart = page.locator(".js-plotly-plot").first
     chart.wait_for(timeout=60_000)
@@ -19,13 +18,10 @@ def test_heatmap_page_renders_and_drills_down(app_url, browser):
     assert page.locator(".js-plotly-plot .point").count() == 1225
     assert "0.557" in page.inner_text("body")
     # Click the first cell as a person does: hover it (Plotly selects on click only over a hovered
-    # point), then click. Retried because the page may still be settling (re-renders, or Streamlit's
-    # transient "Page not found" notice on a cold deep link, which is dismissed).
+    # point), then click. Retried because the page may still be settling.
     drilled = page.get_by_text("depth 0% · n = 2")  # both trials of the (1K, 0%) cell are listed
     hovered = ""
     for _ in range(15):
-        if page.get_by_text("Page not found").count():
-            page.keyboard.press("Escape")
         box = page.locator(".js-plotly-plot .point").first.bounding_box()
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         page.mouse.move(cx - 30, cy + 30)

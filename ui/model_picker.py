@@ -111,10 +111,17 @@ def job_panel(session_key: str, on_done: Callable | None = None) -> None:
             ahead = sum(j.status == "running" and j.id != job.id and j.device == job.device for j in job_queue().jobs())
             eta = f" · about {job.eta_s:.0f} s left" if job.eta_s else ""
             wait = " (waiting for the running job on this device)" if job.status == "queued" and ahead else ""
-            st.progress(job.fraction, text=f"{job.label}: {job.status}{wait} · {job.done}/{job.total} {job.message}{eta}")
+            steps = f"{job.done}/{job.total} {job.message}" if job.total else "starting (loading the model)"
+            st.progress(job.fraction, text=f"{job.label}: {job.status}{wait} · {steps}{eta}")
             if st.button("Cancel", key=f"{session_key}_cancel"):
                 job.cancel()
-        elif job.status == "done":
+            return
+        if st.session_state.get(f"{session_key}_finished") != job.id:
+            # first time this session sees the job finished: rerun the whole page so lists below
+            # (stored runs, past results) include what the job just wrote
+            st.session_state[f"{session_key}_finished"] = job.id
+            st.rerun(scope="app")
+        if job.status == "done":
             st.success(f"{job.label}: done in {job.finished - job.started:.0f} s")
             if on_done is not None:
                 on_done(job)
