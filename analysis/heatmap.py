@@ -12,6 +12,8 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from analysis.lengths import format_length
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -20,17 +22,6 @@ class Cell:
     run_id: int
     context_length: int
     depth_percent: float
-
-
-def format_length(tokens: float) -> str:
-    """Compact context-length label: 1000 -> ``1K``, 6853 -> ``6.9K``, 200000 -> ``200K``, 512 -> ``512``."""
-    if tokens >= 1_000_000:
-        v, suffix = tokens / 1_000_000, "M"
-    elif tokens >= 1000:
-        v, suffix = tokens / 1000, "K"
-    else:
-        return f"{tokens:g}"
-    return f"{v:.0f}{suffix}" if abs(v - round(v)) < 0.05 else f"{v:.1f}{suffix}"
 
 
 def format_depth(depth: float) -> str:
@@ -58,7 +49,7 @@ def layout_cells(cells: pd.DataFrame) -> dict[int, pd.DataFrame]:
         depths = sorted(grid["depth_percent"].unique())
         grid["x"] = grid["context_length"].map({v: i for i, v in enumerate(lengths)})
         grid["y"] = grid["depth_percent"].map({v: i for i, v in enumerate(depths)})
-        grid["length_label"] = grid["context_length"].map(format_length)
+        grid["length_label"] = [format_length(v, compact=True) for v in grid["context_length"]]
         grid["depth_label"] = grid["depth_percent"].map(format_depth)
         out[int(run_id)] = grid
     return out

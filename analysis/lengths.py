@@ -58,8 +58,12 @@ def label_order(label: str | None) -> float:
     return float(m.group(0)) * {"k": 1e3, "m": 1e6}.get(unit.group(1).lower() if unit else "", 1.0)
 
 
-def format_length(value: float | None, label: str | None = None) -> str:
-    """'4K', '128K', '1M', '1,000' style label (K = 1024 for powers of two as RULER writes them)."""
+def format_length(value: float | None, label: str | None = None, compact: bool = False) -> str:
+    """'4K', '128K', '1M', '1,000' style label (K = 1024 for powers of two as RULER writes them).
+
+    ``compact=True`` (crowded axes) shortens other lengths to one decimal of a thousand:
+    6853 -> '6.9K', 200000 -> '200K', 1000 -> '1K'.
+    """
     if value is None or pd.isna(value):
         return str(label)
     v = float(value)
@@ -67,4 +71,7 @@ def format_length(value: float | None, label: str | None = None) -> str:
         return f"{int(v // 1024)}K"
     if v >= 1024 ** 2 and v % (1024 ** 2) == 0:
         return f"{int(v // 1024 ** 2)}M"
+    if compact and v >= 1000:
+        x, suffix = (v / 1e6, "M") if v >= 1e6 else (v / 1e3, "K")
+        return f"{x:.0f}{suffix}" if abs(x - round(x)) < 0.05 else f"{x:.1f}{suffix}"
     return f"{int(v):,}" if v == int(v) else f"{v:g}"

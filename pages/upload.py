@@ -55,9 +55,9 @@ if uploaded:
     plan = _plan_for(uploaded)
     run_names = {key: i for i, key in enumerate(plan.runs, start=1)}
     files_df = pd.DataFrame([{
-        "file": o.path, "status": o.status, "format": o.format or "",
+        "file": o.path.rsplit("/", 1)[-1], "status": o.status, "format": o.format or "",
         "run": ", ".join(f"#{run_names[k]}" for k in dict.fromkeys(o.run_keys) if k in run_names),
-        "records": o.records, "details": o.message,
+        "records": o.records, "details": o.message, "folder": o.path.rsplit("/", 1)[0] if "/" in o.path else "",
     } for o in plan.files])
     n_err = int((files_df["status"] == ERROR).sum()) if len(files_df) else 0
     n_dup = int((files_df["status"] == DUPLICATE).sum()) if len(files_df) else 0

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.heatmap import (Cell, format_depth, format_length, grid_summary, layout_cells,
-                              raw_counts_text, selected_cells)
+from analysis.heatmap import Cell, format_depth, grid_summary, layout_cells, raw_counts_text, selected_cells
+from analysis.lengths import format_length
 from storage.importers.parsed import ParsedFile
 from storage.niah import TRIALS_FIRST, cell_trials, heatmap_cells
 from storage.synthetic import write_parsed
@@ -50,5 +50,7 @@ def test_layout_gaps_summary_and_selection(store):
 
 
 def test_labels():
-    assert [format_length(v) for v in (512, 1000, 6853, 200000, 1_048_576)] == ["512", "1K", "6.9K", "200K", "1M"]
+    assert [format_length(v, compact=True) for v in (512, 1000, 6853, 200000, 1_048_576, 4096)] == \
+        ["512", "1K", "6.9K", "200K", "1M", "4K"]
+    assert format_length(6853) == "6,853"  # exact unless compact
     assert [format_depth(v) for v in (0.0, 0.896, 50.0, 12.5)] == ["0", "0.896", "50", "12.5"]

@@ -65,7 +65,11 @@ def line_panels(points: pd.DataFrame, names: dict[int, str], y_title: str = "sco
                 row=row, col=1)
             shown.add(rid)
         if axis != "bucket":
-            fig.update_xaxes(type="log", row=row, col=1)
+            # label the tested lengths (at most ~10) instead of Plotly's log minor ticks ("4 5 6 ... 2 3")
+            tested = sorted(sub["length_value"].dropna().unique())
+            ticks = tested[::max(1, -(-len(tested) // 10))]
+            fig.update_xaxes(type="log", tickvals=ticks, ticktext=[format_length(v, compact=True) for v in ticks],
+                             row=row, col=1)
         else:
             fig.update_xaxes(type="category", row=row, col=1)
         if hline is not None and kind != "perplexity":

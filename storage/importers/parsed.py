@@ -71,7 +71,7 @@ class ParsedFile:
     def record_summary(self) -> str:
         """E.g. ``"35 trials, 12 task scores"``."""
         parts = []
-        for df, word in ((self.niah_trials, "trials"), (self.task_scores, "task scores"), (self.samples, "samples")):
+        for df, word in ((self.niah_trials, "trial"), (self.task_scores, "task score"), (self.samples, "sample")):
             if df is not None and len(df):
-                parts.append(f"{len(df):,} {word}")
+                parts.append(f"{len(df):,} {word}{'' if len(df) == 1 else 's'}")
         return ", ".join(parts) or "metadata only"
