@@ -17,11 +17,38 @@ POINT_COLUMNS = ["run_id", "axis", "length_value", "length_label", "length_unit"
                  "source", "mean", "low", "high", "n", "tasks"]
 
 
+#: above this many distinct per-sample lengths in a run, lengths are binned (see :func:`bin_sample_lengths`)
+MAX_DISTINCT_SAMPLE_LENGTHS = 24
+
+
+def bin_sample_lengths(obs: pd.DataFrame, max_distinct: int = MAX_DISTINCT_SAMPLE_LENGTHS) -> pd.DataFrame:
+    """Group per-sample lengths that vary sample by sample (LongBench's words / characters) into bins.
+
+    For a run whose ``samples`` observations have more than ``max_distinct`` distinct lengths: if every
+    sample carries the harness's bucket label (LongBench-E ``0-4k``/``4-8k``/``8k+``), the label is
+    used and the numeric length dropped; otherwise each length is rounded to the nearest power of two
+    on a log scale (``2 ** round(log2(length))``), so a point is the mean over samples of about that
+    length. Other runs and sources are returned unchanged.
+    """
+    out = obs.copy()
+    samples = out[out["source"] == "samples"]
+    for _, g in samples.groupby("run_id"):
+        if g["length_value"].nunique() <= max_distinct:
+            continue
+        if g["length_label"].notna().all():
+            out.loc[g.index, "length_value"] = np.nan
+        else:
+            v = g["length_value"].astype(float).clip(lower=1.0)
+            out.loc[g.index, "length_value"] = np.where(v.notna(), 2.0 ** np.round(np.log2(v)), np.nan)
+    return out
+
+
 def length_points(obs: pd.DataFrame, n_resamples: int = N_RESAMPLES) -> pd.DataFrame:
     """One row per (run, length) with mean, 95% CI and n.
 
     Args:
-        obs: ``storage.results.length_observations`` frame (value/count histograms).
+        obs: ``storage.results.length_observations`` frame (value/count histograms); per-sample
+            lengths are binned first (:func:`bin_sample_lengths`).
 
     Returns:
         Columns :data:`POINT_COLUMNS`: ``n`` counts observations (trials, samples or tasks per
@@ -30,7 +57,7 @@ def length_points(obs: pd.DataFrame, n_resamples: int = N_RESAMPLES) -> pd.DataF
     """
     if obs.empty:
         return pd.DataFrame(columns=POINT_COLUMNS)
-    obs = obs.copy()
+    obs = bin_sample_lengths(obs)
     obs["length_label"] = obs["length_label"].astype(object).where(obs["length_label"].notna(), None)
     obs["_lv"] = obs["length_value"].fillna(-1.0)
     obs["_ll"] = obs["length_label"].fillna("")

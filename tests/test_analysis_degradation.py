@@ -137,3 +137,22 @@ def test_bucket_labels_get_their_own_categorical_axis(store):
     bucket = [t for t in fig.data if t.mode == "lines+markers" and t.x[0] in ("0-4k",)][0]
     assert list(bucket.x) == ["0-4k", "4-8k", "8k+"] and list(bucket.y) == pytest.approx([0.3128, 0.2531, 0.2236])
     assert "different units" in mixing_warnings(pts)[0]
+
+
+def test_per_sample_lengths_are_binned_to_powers_of_two_or_buckets():
+    from analysis.degradation import bin_sample_lengths, length_points
+
+    # 30 samples with 30 distinct word counts 3000..3029 (LongBench-style): all round to 2**12 = 4096
+    obs = pd.DataFrame({"run_id": 1, "source": "samples", "task": "qa", "stratum": "qa",
+                        "length_value": [3000.0 + i for i in range(30)], "length_label": None,
+                        "length_unit": "words", "tokenizer": None, "metric_kind": "score",
+                        "value": [1.0] * 10 + [0.0] * 20, "count": 1})
+    pts = length_points(obs, n_resamples=200)
+    assert list(pts["length_value"]) == [4096.0] and pts["n"].iloc[0] == 30
+    assert pts["mean"].iloc[0] == pytest.approx(1 / 3)
+    # with the harness's bucket labels on every sample, the labels are used instead
+    labelled = obs.assign(length_label="0-4k")
+    assert bin_sample_lengths(labelled)["length_value"].isna().all()
+    # few distinct lengths (NIAH-like grids, BABILong 0k..128k) are left as they are
+    few = obs.head(5)
+    assert list(bin_sample_lengths(few)["length_value"]) == [3000.0, 3001.0, 3002.0, 3003.0, 3004.0]

@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import plotly.colors as pc
 from plotly.subplots import make_subplots
 
+import numpy as np
 import pandas as pd
 
 from analysis.lengths import axis_title, format_length, label_order
@@ -67,6 +68,10 @@ def line_panels(points: pd.DataFrame, names: dict[int, str], y_title: str = "sco
         if axis != "bucket":
             # label the tested lengths (at most ~10) instead of Plotly's log minor ticks ("4 5 6 ... 2 3")
             tested = sorted(sub["length_value"].dropna().unique())
+            if len(tested) > 12:  # many lengths: a 1-2-5 series over their range
+                lo, hi = tested[0], tested[-1]
+                tested = [m * 10 ** e for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+                          for m in (1, 2, 5) if lo <= m * 10 ** e <= hi]
             ticks = tested[::max(1, -(-len(tested) // 10))]
             fig.update_xaxes(type="log", tickvals=ticks, ticktext=[format_length(v, compact=True) for v in ticks],
                              row=row, col=1)
