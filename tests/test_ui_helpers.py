@@ -21,3 +21,20 @@ def test_csv_and_parquet_round_trip_with_object_columns():
 def test_figure_html_embeds_plotly_js():
     html = to_html(go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))).decode()
     assert html.startswith("<!doctype html>") and "Plotly.newPlot" in html and "cdn.plot.ly" not in html.split("<body>")[0]
+
+
+def test_log_length_axis_ticks_tested_lengths_or_a_1_2_5_series():
+    from analysis.degradation import POINT_COLUMNS
+    from ui.figures import line_panels
+
+    def points(lengths):
+        return pd.DataFrame([{c: None for c in POINT_COLUMNS} | {
+            "run_id": 1, "axis": "tokens", "length_value": float(v), "length_label": None, "length_unit": "tokens",
+            "metric_kind": "score", "source": "trials", "mean": 0.5, "low": 0.4, "high": 0.6, "n": 3, "tasks": 1}
+            for v in lengths], columns=POINT_COLUMNS)
+
+    few = line_panels(points([0, 4096, 8192, 16384]), {1: "run"})  # 0 (BABILong "0k") cannot sit on a log axis
+    assert list(few.layout.xaxis.tickvals) == [4096.0, 8192.0, 16384.0]
+    assert list(few.layout.xaxis.ticktext) == ["4K", "8K", "16K"]
+    many = line_panels(points(range(150, 30150, 1000)), {1: "run"})  # 30 per-sample-like lengths
+    assert list(many.layout.xaxis.tickvals) == [200, 500, 1000, 2000, 5000, 10000, 20000]

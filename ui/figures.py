@@ -67,7 +67,7 @@ def line_panels(points: pd.DataFrame, names: dict[int, str], y_title: str = "sco
             shown.add(rid)
         if axis != "bucket":
             # label the tested lengths (at most ~10) instead of Plotly's log minor ticks ("4 5 6 ... 2 3")
-            tested = sorted(sub["length_value"].dropna().unique())
+            tested = sorted(v for v in sub["length_value"].dropna().unique() if v > 0)  # 0 (BABILong 0k) has no log
             if len(tested) > 12:  # many lengths: a 1-2-5 series over their range
                 lo, hi = tested[0], tested[-1]
                 tested = [m * 10 ** e for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
