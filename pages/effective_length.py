@@ -57,7 +57,7 @@ drilldown.length_point(event, store, names, key="eff")
 table = ruler_table(points.assign(name=points["series"], score=points["mean"] * 100), threshold)
 if points.groupby("series")["length_value"].apply(frozenset).nunique() > 1:
     st.warning("The runs were tested at different sets of lengths: Avg. and wAvg are only comparable between runs "
-               "tested at the same lengths (empty cells below).", icon=":material/warning:")
+               "tested at the same lengths (cells shown as None below were not tested).", icon=":material/warning:")
 st.subheader(f"Per {'model and benchmark' if series else 'run'}, threshold {threshold:g}")
 st.dataframe(table.drop(columns=["effective_length_value"]), hide_index=True,
              column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns
