@@ -41,5 +41,8 @@ def test_heatmap_page_renders_and_drills_down(app_url, browser):
     page.wait_for_timeout(1500)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "heatmap.png"), full_page=True)
+    page.get_by_text("Trials of the selected cell").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SCREENSHOTS / "heatmap_trials.png"))
     body = page.inner_text("body")
     assert "context length 1,000 tokens" in body and "Trials of the selected cell" in body
