@@ -1,6 +1,5 @@
 """Live NIAH sweep: run a needle-in-a-haystack grid on a small model, stored as an ordinary run."""
 import io
-import json
 import tempfile
 import zipfile
 from pathlib import Path
@@ -98,7 +97,7 @@ if runs.empty:
 st.dataframe(runs.drop(columns=["config"]), hide_index=True)
 rid = st.selectbox("Run", runs["run_id"].tolist(), format_func=lambda i: f"{i} · {runs.set_index('run_id').at[i, 'label']}")
 row = runs.set_index("run_id").loc[rid]
-cfg = json.loads(row["config"]) if row["config"] else {}
+cfg = row["config"]
 trials_df = sweep_trials(store, rid)
 st.page_link("pages/niah_heatmap.py", label="Open in the NIAH heatmap", icon=":material/grid_on:",
              query_params={"runs": str(rid)})

@@ -1,6 +1,4 @@
 """Context traceback: which passages of the context made the model give its answer."""
-import json
-
 import streamlit as st
 
 from analysis.probes.jobs import job_queue
@@ -41,7 +39,7 @@ if source == "NIAH trial of a live sweep":
     st.caption(f"Model of the sweep: {model_spec}; the trial's answer is pre-filled (typed).")
     with st.spinner("Rebuilding the trial's context with the model's tokenizer"):
         try:
-            conf = json.loads(run["config"]) if isinstance(run["config"], str) else run["config"]
+            conf = run["config"]
             context, question_default, _needle = niah_trial_context(
                 picked.load().tokenizer, conf, row["context_length"], row["depth_percent"], row["trial"])
         except ValueError as exc:

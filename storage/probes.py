@@ -185,11 +185,13 @@ def update_run_config(store: Store, run_id: int, updates: dict) -> None:
 
 
 def sweep_runs(store: Store) -> pd.DataFrame:
-    """NIAH sweep runs made by the probe: run_id, label, model, created_at, trials, config."""
-    return store.cursor().execute(
+    """NIAH sweep runs made by the probe: run_id, label, model, created_at, trials, config (dict)."""
+    df = store.cursor().execute(
         "SELECT r.run_id, r.label, r.model, r.created_at, count(t.run_id) AS trials, r.config"
         " FROM runs r LEFT JOIN niah_trials t USING (run_id) WHERE r.harness = ?"
         " GROUP BY ALL ORDER BY r.run_id DESC", [SWEEP_FORMAT]).df()
+    df["config"] = [json.loads(c) if isinstance(c, str) else (c or {}) for c in df["config"]]
+    return df
 
 
 def sweep_trials(store: Store, run_id: int) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from types import ModuleType
 
 import storage.importers as _pkg
-from storage.importers.source import FormatError, SourceFile
+from storage.importers.source import SourceFile
 
 _NOT_IMPORTERS = {"registry", "source", "parsed", "common"}
 
