@@ -11,7 +11,7 @@ from storage.db import open_store
 from storage.importers.parsed import ParsedFile
 from storage.synthetic import niah_run, write_parsed
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RULER_LENGTHS = [4096, 8192, 16384, 32768]
 
 

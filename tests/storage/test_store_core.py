@@ -87,7 +87,7 @@ def test_second_process_gets_busy_message(tmp_path):
     db = tmp_path / "busy.duckdb"
     s = open_store(db)
     code = "from storage.db import open_store\nopen_store(%r)" % str(db)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(__import__("pathlib").Path(__file__).parents[2]))
     assert proc.returncode != 0 and "database is busy" in proc.stderr
     s.close()
 

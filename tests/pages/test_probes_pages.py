@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 INFO = {"spec": "smollm2", "name": "SmolLM2-135M-Instruct", "n_layers": 30, "n_heads": 9, "n_kv_heads": 3,
         "context_limit": 8192, "device": "cpu", "dtype": "float32"}
 

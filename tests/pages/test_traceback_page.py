@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_traceback_core import byte_tokenizer  # noqa: F401  (fixture)
+from tests.probes.test_traceback_core import byte_tokenizer  # noqa: F401  (fixture)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_page_estimate_and_past_result(tmp_path, monkeypatch):
