@@ -1,6 +1,6 @@
 """Length axes: which lengths can share an axis, and how to write them.
 
-Lengths come in different units (result_formats.md §0): tokens (of the tested model's tokenizer -
+Lengths come in different units (docs/result_formats.md §0): tokens (of the tested model's tokenizer -
 different tokenizers count differently), words, characters, words-or-characters (LongBench: words
 for English, characters for Chinese), or only a nominal bucket label ('0-4k', '8k+'). Lengths of
 different units never share an axis; tokens of different tokenizers share one with a warning.

@@ -2,7 +2,7 @@
 
 Shipped numbers live in ``data/published/``: ``ruler_readme.csv`` (the NVIDIA/RULER README main
 table, 0-100, each length = mean of the 13 synthetic tasks) and ``numbers.csv`` (per-task numbers
-from the InfiniteBench, L-Eval and LongBench READMEs; see ../shared/notes/result_formats.md §17).
+from the InfiniteBench, L-Eval and LongBench READMEs; see docs/result_formats.md §17).
 A run is compared on the same definition as the published number: an aggregate over tasks is
 recomputed over the run's tasks and any missing, extra or collapsed task is named, never averaged away.
 """

@@ -1,7 +1,7 @@
 """Traceback evaluation on the embedded SmolLM2-135M-Instruct (CPU): does each method find the
 passage the answer came from, and at what cost?
 
-Cases (built here, TracLLM-style, notes §5.2): ``--passages`` neutral one-sentence passages drawn
+Cases (built here, TracLLM-style, docs/probes.md §5.2): ``--passages`` neutral one-sentence passages drawn
 from a fixed pool, plus one injected passage at a random position:
 
 - ``needle``: a fact the question asks for ("The secret code for the vault is 7341.");
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--methods", nargs="*", help="subset of: loo stc tracllm shapley contextcite attntrace "
                     "attntrace_rh (default all; attntrace_rh needs --heads)")
     ap.add_argument("--heads", type=Path, help="retrieval-head CSV: adds attntrace_rh, AttnTrace on the top heads")
-    ap.add_argument("--top-heads", type=int, default=15, help="heads taken from --heads (notes §5.2 used 15)")
+    ap.add_argument("--top-heads", type=int, default=15, help="heads taken from --heads (docs/probes.md §5.2 used 15)")
     ap.add_argument("--minutes", type=float, default=11.0, help="stop starting new cases after this")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest on shared cores)")
     ap.add_argument("--seed", type=int, default=0)

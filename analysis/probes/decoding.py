@@ -45,7 +45,7 @@ class Prefill:
 
 def stops_line(tokenizer, token_id: int, generated: list[int]) -> bool:
     """True when ``token_id`` ends the answer line: it decodes to text containing a newline after
-    some non-blank text was generated (tokenizer-agnostic stop rule, notes §1.6 step 5)."""
+    some non-blank text was generated (tokenizer-agnostic stop rule, docs/probes.md §1.6 step 5)."""
     if "\n" not in tokenizer.decode([token_id]):
         return False
     return bool(tokenizer.decode(generated).strip())

@@ -2,7 +2,7 @@
 
 Wu et al. 2024 check retrieval heads causally by masking them and re-running NIAH. The issue
 asks for "their attention output zeroed"; the reference code instead makes the head's attention
-uniform (its output becomes the mean of V), notes §1.4. Both are offered: ``mode="zero"``
+uniform (its output becomes the mean of V), docs/probes.md §1.4. Both are offered: ``mode="zero"``
 (default) and ``mode="uniform"``. Like the reference code, masking applies in decode steps only
 by default (``prefill=False``); the prompt's KV cache is computed unmasked.
 

@@ -3,7 +3,7 @@
 Re-run a NIAH grid (i) unmasked, (ii) with the top-k retrieval heads masked, (iii) with k random
 *non-retrieval* heads masked, in several draws with fixed seeds. Random heads are drawn from the
 heads scoring below the threshold and outside the top-k (the reference code meant to exclude its
-top-100 but a tuple/list comparison disabled that, notes §1.4; we exclude properly). Every
+top-100 but a tuple/list comparison disabled that, docs/probes.md §1.4; we exclude properly). Every
 condition sees the same prompts (same needles and values), and masking applies to decode steps
 only, so each prompt is prefilled once and its cache copied per condition.
 """

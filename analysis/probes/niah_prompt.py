@@ -8,7 +8,7 @@ insertion point back to a sentence end); the actual depth is recorded in tokens 
 depth 100 the haystack window is taken so that it ends on a sentence boundary (its first sentence
 is then cut instead), so the needle is the context's last sentence.
 The answer span is found inside the needle with the tokenizer's offset mapping (not with the
-reference code's token-set-overlap heuristic, notes §1.1).
+reference code's token-set-overlap heuristic, docs/probes.md §1.1).
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ Command line::
         [--needle passkey] [--trials 2] [--db FILE] [--export DIR]
 
 ``--export DIR`` writes the run in gkamradt ``needlehaystack`` per-test JSON
-(``<model>_len_<L>_depth_<int(D*100)>_results.json``; result_formats.md §4).
+(``<model>_len_<L>_depth_<int(D*100)>_results.json``; docs/result_formats.md §4).
 """
 from __future__ import annotations
 

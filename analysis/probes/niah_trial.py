@@ -16,7 +16,7 @@ from analysis.probes.niah_prompt import NiahPrompt, build_prompt
 
 
 def kv_cache_bytes(info, context_length: int, bytes_per_value: int = 4) -> int:
-    """KV-cache size of one prompt: 2 · layers · KV heads · N · head dim · bytes (notes §4.2)."""
+    """KV-cache size of one prompt: 2 · layers · KV heads · N · head dim · bytes (docs/probes.md §4.2)."""
     return 2 * info.n_layers * info.n_kv_heads * context_length * info.head_dim * bytes_per_value
 
 

@@ -6,7 +6,7 @@ averaged_metrics, throughput, memory_usage}`` and ``<same>.json.score`` = ``aver
 only. Averaged metrics are the per-sample metrics' mean x 100, except keys containing ``_len``
 (mean input/output lengths in tokens, kept in ``extra``, not stored as scores). The default
 ``output_dir`` is ``output/<basename of model_name_or_path>``, so a ``.score`` file's model is its
-folder name. See ../shared/notes/result_formats.md §15.
+folder name. See docs/result_formats.md §15.
 """
 from __future__ import annotations
 

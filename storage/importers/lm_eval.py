@@ -10,7 +10,7 @@
   LongBench tasks are ``longbench_<dataset>`` with metric ``score`` (0-1).
 
 Values are 0-1 (``frac_0_1``) except lower-is-better metrics (perplexity, bits per byte), stored
-on the ``perplexity`` scale (not normalised). See ../shared/notes/result_formats.md §13.
+on the ``perplexity`` scale (not normalised). See docs/result_formats.md §13.
 """
 from __future__ import annotations
 

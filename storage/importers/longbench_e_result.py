@@ -4,7 +4,7 @@
 buckets are by the ``length`` field in words (``< 4000``, ``< 8000``, else). An empty bucket is
 written as a bare ``NaN`` (Python's ``json.dump``; not RFC JSON): no row is stored for it, with a
 note. The prediction files of the folder (``longbench_pred``) join the same run; the result may be
-older than them (a dataset file without a key here is normal, result_formats.md §8).
+older than them (a dataset file without a key here is normal, docs/result_formats.md §8).
 """
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ KEYS = ("pred", "answers", "all_classes", "length")
 
 
 def detect(src: SourceFile) -> bool:
-    """JSONL whose first line has ``pred``, ``answers``, ``all_classes`` and ``length`` (result_formats.md §16)."""
+    """JSONL whose first line has ``pred``, ``answers``, ``all_classes`` and ``length`` (docs/result_formats.md §16)."""
     if src.suffix != ".jsonl":
         return False
     first = src.first_json_line()

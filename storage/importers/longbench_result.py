@@ -31,7 +31,7 @@ def _head_object(src: SourceFile) -> dict | None:
 
 
 def detect(src: SourceFile) -> bool:
-    """A JSON object of numbers with at least one LongBench dataset name as a key (result_formats.md §16)."""
+    """A JSON object of numbers with at least one LongBench dataset name as a key (docs/result_formats.md §16)."""
     if src.suffix != ".json":
         return False
     obj = _head_object(src)

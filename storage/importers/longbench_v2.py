@@ -27,7 +27,7 @@ TASK = "all"
 
 
 def detect(src: SourceFile) -> bool:
-    """JSONL whose first line has ``_id, difficulty, length, answer, pred, judge`` (result_formats.md §16)."""
+    """JSONL whose first line has ``_id, difficulty, length, answer, pred, judge`` (docs/result_formats.md §16)."""
     if src.suffix != ".jsonl":
         return False
     first = src.first_json_line()

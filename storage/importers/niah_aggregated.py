@@ -2,7 +2,7 @@
 
 One run per file (the original GPT-4-128k run, ``OpenAI_OriginalResults.json``): context length in
 tokens (tiktoken, GPT-4), depth as a whole percent, judge score 1-10. The file has **no model name,
-no needle and no response**: ``model`` is None and the user names it (see result_formats.md §2).
+no needle and no response**: ``model`` is None and the user names it (see docs/result_formats.md §2).
 """
 from __future__ import annotations
 

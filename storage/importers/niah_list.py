@@ -3,7 +3,7 @@
 Each item carries the F1 field set minus ``file_name``: ``model``, ``context_length`` (tokens),
 ``depth_percent``, ``version``, ``needle``, ``model_response``, ``score`` (judge 1-10). One file can
 hold two runs of the same grid (``version`` 1, then 2): they stay in one run, the repeats kept as
-trials (see result_formats.md §3; no real file of this format was found).
+trials (see docs/result_formats.md §3; no real file of this format was found).
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ are spread towards the end, see ``insertion_percentages``), ``total needles`` (1
 
 Runs: one per (model, total needles) in a file (benchmark ``niah_multi_needle``, the needle count
 in the run key and config), since retrieving 1 and 10 needles are different tasks; repeated tests
-of a cell are trials (see result_formats.md §5).
+of a cell are trials (see docs/result_formats.md §5).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Written by gkamradt's package 0.1.x (``llm_needle_haystack_tester.py``) and its forks: one test per
 file, the F1 fields plus ``test_duration_seconds`` and ``test_timestamp_utc``
 (``"%Y-%m-%d %H:%M:%S%z"``). The score scale depends on the evaluator (judge 1-10 or exact-match
-0/1, see result_formats.md §4), so it is decided per run from the scores
+0/1, see docs/result_formats.md §4), so it is decided per run from the scores
 (:data:`~storage.importers.parsed.JUDGE_OR_BINARY`).
 
 Files of one folder form one run. The ``model`` field is as typed on the command line and may be

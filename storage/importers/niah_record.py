@@ -1,7 +1,7 @@
 """Validation of one needle-in-a-haystack test object (gkamradt harness and its forks).
 
 Shared by the per-test formats (legacy JSON, JSON list, ``needlehaystack`` package JSON).
-Field meanings follow gkamradt/LLMTest_NeedleInAHaystack (see ../shared/notes/result_formats.md §1-4).
+Field meanings follow gkamradt/LLMTest_NeedleInAHaystack (see docs/result_formats.md §1-4).
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ SAMPLE_COLUMNS = ["task", "row_index", "sample_id", "prediction", "reference", "
                   "length_label", "score_raw", "scale", "scorer", "extra"]
 
 #: ``score_scale`` value meaning "binary if every score is 0 or 1, else judge 1-10", decided per run
-#: (the ``needlehaystack`` package writes both into identical files; see result_formats.md §4).
+#: (the ``needlehaystack`` package writes both into identical files; see docs/result_formats.md §4).
 JUDGE_OR_BINARY = "judge_1_10_or_binary"
 
 

@@ -1,7 +1,7 @@
 """Shared by the prediction-file importers (LongBench, BABILong, InfiniteBench, L-Eval): the model
 name from the folder the harness wrote it into, and the row frames for ``samples`` / ``task_scores``.
 
-These harnesses keep the model name only in the path (result_formats.md §7-§14), so it is read
+These harnesses keep the model name only in the path (docs/result_formats.md §7-§14), so it is read
 from the file's folder and the preview says so; a file given without a folder has no model.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Where NVIDIA RULER keeps model, benchmark and sequence length: only in the output path.
 
 ``scripts/run.sh`` writes ``benchmark_root/<MODEL_NAME>/<BENCHMARK>/<MAX_SEQ_LENGTH>/pred/`` (see
-../shared/notes/result_formats.md §6). Every RULER file of one ``pred/`` folder belongs to one run.
+docs/result_formats.md §6). Every RULER file of one ``pred/`` folder belongs to one run.
 """
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ SYNTHETIC_TASKS = ("niah_single_1", "niah_single_2", "niah_single_3", "niah_mult
 
 
 def detect(src: SourceFile) -> bool:
-    """A CSV whose 2nd line starts ``Tasks,`` and 3rd ``Score,`` (result_formats.md §6)."""
+    """A CSV whose 2nd line starts ``Tasks,`` and 3rd ``Score,`` (docs/result_formats.md §6)."""
     if src.suffix != ".csv":
         return False
     lines = src.head(4096).splitlines()

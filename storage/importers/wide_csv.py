@@ -4,7 +4,7 @@ Header: an empty first cell, then evaluation lengths in tokens (each model's own
 row: a model id, then one value per length: Proof-pile **perplexity** (lower is better) or
 **passkey accuracy** 0-1. The metric is only in the file name. Rows may be shorter than the header
 (lengths not evaluated) and cells may be empty: both are skipped, never stored as 0. Each model row
-is its own run. See ../shared/notes/result_formats.md §12.
+is its own run. See docs/result_formats.md §12.
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from tests.conftest import SCREENSHOTS, open_page
 pytestmark = pytest.mark.browser
 
 def test_heatmap_page_renders_and_drills_down(app_url, browser):
-    # first trial only = the version-1 grid, raw mean 6.02 (result_formats.md §17) -> (6.02 - 1) / 9 = 0.557
+    # first trial only = the version-1 grid, raw mean 6.02 (docs/result_formats.md §17) -> (6.02 - 1) / 9 = 0.557
     page = open_page(browser, f"{app_url}/heatmap?trials=first&runs=1")
     page.get_by_text("mean score (0..1)").first.wait_for(timeout=60_000)
     chart = page.locator(".js-plotly-plot").first

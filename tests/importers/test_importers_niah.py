@@ -1,4 +1,4 @@
-"""NIAH importers F2-F5 and the generic tidy format: real files reproduce result_formats.md §17."""
+"""NIAH importers F2-F5 and the generic tidy format: real files reproduce docs/result_formats.md §17."""
 from __future__ import annotations
 
 import json
@@ -44,7 +44,7 @@ def test_f2_gpt4_aggregated_needs_a_model_and_reproduces_mean(store, real_data):
     (run_id,) = written.values()
     n, mean, n_len, n_depth, max_trial = run_stats(store, run_id)
     assert (n, n_len, n_depth, max_trial) == (225, 15, 15, 0)
-    assert round(mean, 2) == 9.44  # result_formats.md §17
+    assert round(mean, 2) == 9.44  # docs/result_formats.md §17
     model, source, scale, _, _ = run_row(store, run_id)
     assert (model, source, scale) == ("gpt-4-1106-preview", "user", "judge_1_10")
 
@@ -109,7 +109,7 @@ def test_f4_claude35_sonnet_run(store, real_data):
     (run_id,) = written.values()
     n, mean, n_len, n_depth, max_trial = run_stats(store, run_id)
     assert (n, n_len, n_depth, max_trial) == (552, 23, 24, 0)
-    assert round(mean, 2) == 3.35  # result_formats.md §17
+    assert round(mean, 2) == 3.35  # docs/result_formats.md §17
     assert store.cursor().execute(
         "SELECT avg(score_raw) FROM niah_trials WHERE context_length = 4096").fetchone()[0] == 10.0  # §4
     model, source, scale, _, config = run_row(store, run_id)

@@ -1,7 +1,7 @@
 """Prediction-file importers (LongBench v1/E/v2, BABILong, InfiniteBench, L-Eval) on the real files.
 
 Each real folder is ingested once per module into one store (module-scoped fixture); the
-expected numbers are the published ones or the check table of ../shared/notes/result_formats.md §17.
+expected numbers are the published ones or the check table of docs/result_formats.md §17.
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_longbench_v1_result_json_and_predictions_are_one_run(db):
         "folder", "longbench")
     assert config["scorers"]["trec"] == "longbench.classification" and config["scorers"]["lcc"] == "longbench.code_sim"
     written = {t: v for (t, _), v in _scores(store, run_id).items()}
-    # result_formats.md §17: as written by eval.py
+    # docs/result_formats.md §17: as written by eval.py
     assert written["passage_retrieval_en"] == 7.0 and written["passage_count"] == 2.95
     assert written["trec"] == 64.5 and written["hotpotqa"] == 27.56
     n = dict(store.cursor().execute("SELECT task, count(*) FROM samples WHERE run_id = ? GROUP BY 1", [run_id]).fetchall())
@@ -167,7 +167,7 @@ def test_babilong_run_is_model_folder_plus_prompt_config(db):
         "SELECT count(*), count(sample_id), count(*) FILTER (prediction = '') FROM samples WHERE run_id = ?",
         [run_id]).fetchone()
     assert n == 31336 and n_id == n  # index column named "" in some files, "Unnamed: 0" in others
-    assert n_empty == 54  # result_formats.md §10
+    assert n_empty == 54  # docs/result_formats.md §10
     lengths = dict(store.cursor().execute(
         "SELECT DISTINCT length_label, length_value FROM task_scores WHERE run_id = ?", [run_id]).fetchall())
     assert lengths["0k"] == 0 and lengths["128k"] == 128000
@@ -200,7 +200,7 @@ def test_babilong_json_alone_joins_the_run_config(store, tmp_path):
 
 # ---------------------------------------------------------------- InfiniteBench
 
-README = {  # OpenBMB/InfiniteBench README results table (result_formats.md §17)
+README = {  # OpenBMB/InfiniteBench README results table (docs/result_formats.md §17)
     "gpt4": [100, 100, 89.00, 67.25, 60.00],
     "yarn-mistral": [92.71, 56.61, 0.00, 27.95, 17.14],
     "yi-6b-200k": [100.00, 94.92, 0.00, 36.68, 4.29],
@@ -233,7 +233,7 @@ def test_leval_exam_reproduces_the_readme(db):
     store, _ = db
     run_id, config = _run(store, benchmark="leval")
     em = {t: round(v, 4) for (t, _), v in _scores(store, run_id, "exact_match").items()}
-    # README 75.58 / 82.17 / 84.38 (truncated); recomputed values in result_formats.md §17
+    # README 75.58 / 82.17 / 84.38 (truncated); recomputed values in docs/result_formats.md §17
     assert (em["coursera"], em["quality"], em["tpo"]) == (75.5814, 82.1782, 84.3866)
     topics = [_scores(store, run_id, f"exact_match_topic_{i}")[("topic_retrieval_longchat", None)] for i in (1, 2, 3)]
     assert topics == [100, 100, 86] and round(em["topic_retrieval_longchat"], 2) == 95.33

@@ -1,6 +1,6 @@
 """Importers of table-like harness outputs: RULER, lm-evaluation-harness, HELMET, wide model x length CSV.
 
-Expected values come from ../shared/notes/result_formats.md (§6, §12, §13, §15, §17) or are
+Expected values come from docs/result_formats.md (§6, §12, §13, §15, §17) or are
 computed by hand from the files / fixtures below.
 """
 from __future__ import annotations

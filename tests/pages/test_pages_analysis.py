@@ -167,7 +167,7 @@ def test_published_check_real_ruler(tmp_path, monkeypatch, real_data):
 
 def test_published_check_on_real_runs(app_db, tmp_path, monkeypatch):
     """The real InfiniteBench runs, scored by LongScope, reproduce the README table to 2 decimals;
-    the LongBench fork's llama2-7b-chat-4k differs from the README (result_formats.md §17)."""
+    the LongBench fork's llama2-7b-chat-4k differs from the README (docs/result_formats.md §17)."""
     import shutil
 
     copy = tmp_path / "real.duckdb"  # the browser tests' app server may hold app_db open

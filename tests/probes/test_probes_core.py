@@ -186,7 +186,7 @@ def test_kv_cache_size_and_prefill_sharing_budget():
     from analysis.probes.niah_trial import grid, kv_cache_bytes, share_prefills
 
     smol = SimpleNamespace(n_layers=30, n_kv_heads=3, head_dim=64)
-    assert kv_cache_bytes(smol, 8192) == 377_487_360          # notes §4.2: ≈ 377 MB at 8K (fp32)
+    assert kv_cache_bytes(smol, 8192) == 377_487_360          # docs/probes.md §4.2: ≈ 377 MB at 8K (fp32)
     assert share_prefills(smol, [1024], 15) == {}             # 15 × 47 MB fits in 2 GiB
     assert share_prefills(smol, [8192], 10) is None           # 3.8 GB does not
     cells = grid([8192, 1024], [50, 0], context_limit=8192, max_new_tokens=32)

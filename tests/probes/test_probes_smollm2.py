@@ -1,6 +1,6 @@
 """Probe behaviour on SmolLM2-135M-Instruct (CPU, ≈1K-token contexts; model loaded once per session).
 
-Acceptance checks of notes §5.1 / issue 4: exact attention rows, retrieval scores in [0, 1] for
+Acceptance checks of docs/probes.md §5.1 / issue 4: exact attention rows, retrieval scores in [0, 1] for
 all 30 × 9 = 270 heads, sparsity, and the masking check (top-k retrieval heads vs k random
 non-retrieval heads on the same prompts). Detection and masking share the same 4 prompts and
 their prefills to keep the suite short.

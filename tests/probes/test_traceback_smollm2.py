@@ -1,6 +1,6 @@
 """Traceback behaviour on SmolLM2-135M-Instruct (CPU): a short needle case.
 
-Expected values come from the notes (§5.2–5.3): on an easy single-needle case LOO, TracLLM and
+Expected values come from docs/probes.md (§5.2–5.3): on an easy single-needle case LOO, TracLLM and
 ContextCite put the needle passage first, captum's FeatureAblation (one-pass mode) equals a direct
 LOO, and removing the top passage sinks the answer's log-prob more than removing a random one.
 """

@@ -22,7 +22,7 @@ def test_claude21_run_is_one_run_with_repeats_as_trials(store, real_data):
         "SELECT count(*), count(*) FILTER (version = 1), avg(score_raw) FILTER (version = 1) FROM niah_trials"
     ).fetchone()
     assert (n, n_v1) == (1376, 1225)
-    assert round(mean_v1, 2) == 6.02  # result_formats.md §17
+    assert round(mean_v1, 2) == 6.02  # docs/result_formats.md §17
     # the 151 version-2 files are second trials of their cells, not overwrites
     assert cur.execute("SELECT count(*) FROM niah_trials WHERE trial = 1").fetchone()[0] == 151
     by_len = dict(cur.execute(

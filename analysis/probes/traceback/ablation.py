@@ -18,7 +18,7 @@ def leave_one_out(vf: ValueFunction, players: Sequence[frozenset[int]] | None = 
     """LOO: ``s_i = v(U) − v(U \\ P_i)`` with U the union of the players. Cost m + 1 passes.
 
     The ablations are requested in player order, so with ``batch_size=1`` each reuses the KV
-    prefix up to the removed player (the notes' "prefill once, crop per ablation").
+    prefix up to the removed player (docs/probes.md: "prefill once, crop per ablation").
     """
     players = singletons(vf) if players is None else list(players)
     full = frozenset().union(*players)

@@ -8,7 +8,7 @@ passage becomes the baseline ``""`` and the callable drops it, so the prompt equ
 
 Always ``forward_in_tokens=False`` (one teacher-forced pass per perturbation): captum's default
 cached token-by-token path returns wrong log-probs with transformers 5.24 (measured; see
-docs notes §3.4/§5.3). Captum encodes the prompt with ``tokenizer.encode`` (special tokens on), so
+docs/probes.md §3.4/§5.3). Captum encodes the prompt with ``tokenizer.encode`` (special tokens on), so
 this path matches :class:`ValueFunction` for chat templates whose tokenizer adds no BOS of its own
 (SmolLM2 does not).
 """
