@@ -1,5 +1,9 @@
 """F12: BABILong ``babilong_evals/<org>/<model>/<task>_<length>_<prompt_cfg>.csv`` + same-stem ``.json``.
 
+``<prompt_cfg>`` is ``instruction_{yes|no}_examples_{yes|no}_post_prompt_{yes|no}``, followed in the
+files of BABILong's current ``scripts/run_model_on_babilong.py`` by ``_chat_template_{yes|no}`` and
+``_system_prompt_{yes|no}`` (the script names the file after every key of its prompt config).
+
 CSV columns: an index column (header ``""`` or ``Unnamed: 0``), ``target``, ``output`` (may be
 empty or span lines), ``question``. The JSON is the prompt configuration (``prompt``,
 ``generate_kwargs``) and may exist without its CSV. ``<length>`` is the nominal length label of
@@ -23,7 +27,11 @@ LABEL = "BABILong predictions CSV + prompt JSON (booydar/babilong)"
 PRIORITY = 20
 
 STEM_RE = re.compile(
-    r"^(?P<task>qa\d+)_(?P<length>\d+[kM])_(?P<cfg>instruction_(?:yes|no)_examples_(?:yes|no)_post_prompt_(?:yes|no))$")
+    r"^(?P<task>qa\d+)_(?P<length>\d+[kM])_(?P<cfg>instruction_(?:yes|no)_examples_(?:yes|no)_post_prompt_(?:yes|no)"
+    r"(?:_chat_template_(?:yes|no))?(?:_system_prompt_(?:yes|no))?)$")
+#: the file-name pattern as shown in errors (as code, so Markdown keeps its underscores)
+STEM_PATTERN = ("`<task>_<length>_instruction_{yes|no}_examples_{yes|no}_post_prompt_{yes|no}"
+                "[_chat_template_{yes|no}][_system_prompt_{yes|no}]`")
 INDEX_HEADERS = ("", "Unnamed: 0")
 COLUMNS = ("target", "output", "question")
 SCORER = "babilong compare_answers (babilong/metrics.py TASK_LABELS)"
@@ -59,8 +67,8 @@ def _model(src: SourceFile) -> FolderModel:
 def _stem(src: SourceFile) -> re.Match:
     m = STEM_RE.match(src.stem)
     if m is None:
-        raise src.error("file name", "expected <task>_<length>_instruction_{yes|no}_examples_{yes|no}_post_prompt_{yes|no}"
-                                     " (task, length and prompt setting are only in the file name)")
+        raise src.error("file name", f"expected {STEM_PATTERN}, e.g. `qa1_4k_instruction_yes_examples_yes_post_prompt_yes"
+                                     "_chat_template_no` (task, length and prompt setting are only in the file name)")
     return m
 
 
