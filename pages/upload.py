@@ -3,9 +3,9 @@ import pandas as pd
 import streamlit as st
 
 from storage.importers.registry import importers
-from storage.ingest import DUPLICATE, ERROR, READY, MissingModelError, commit, prepare
+from storage.ingest import DUPLICATE, ERROR, READY, REPEATED, MissingModelError, commit, prepare
 from storage.runs import delete_run, list_runs, rename_run, run_files
-from storage.scales import SCALES
+from storage.scales import LABELS, SCALES
 from storage.sources import from_upload
 from ui.store import get_store
 
@@ -44,7 +44,7 @@ def _plan_for(files):
         s, k = from_upload(f.name, f.getvalue())
         sources += s
         skipped += k
-    with st.spinner(f"Reading {len(sources)} file(s)…"):
+    with st.spinner(f"Reading {len(sources):,} file(s)…"):
         plan = prepare(sources, store, skipped)
     state.upload_plan = (signature, plan)
     return plan
@@ -61,9 +61,11 @@ if uploaded:
     } for o in plan.files])
     n_err = int((files_df["status"] == ERROR).sum()) if len(files_df) else 0
     n_dup = int((files_df["status"] == DUPLICATE).sum()) if len(files_df) else 0
+    n_rep = int((files_df["status"] == REPEATED).sum()) if len(files_df) else 0
     st.subheader("1 · What was detected")
-    st.caption(f"{len(files_df)} file(s): {int((files_df['status'] == READY).sum())} ready, "
-               f"{n_dup} already ingested, {n_err} with errors (errors don't stop the others).")
+    st.caption(f"{len(files_df):,} file(s): {int((files_df['status'] == READY).sum()):,} ready, "
+               f"{n_dup:,} already ingested, " + (f"{n_rep:,} duplicate(s) in this upload, " if n_rep else "")
+               + f"{n_err:,} with errors (errors don't stop the others).")
     st.dataframe(files_df, hide_index=True, width="stretch",
                  column_config={"details": st.column_config.TextColumn(width="large")})
     for o in plan.failed:
@@ -74,10 +76,8 @@ if uploaded:
         models, labels, scales = {}, {}, {}
         for key, run in plan.runs.items():
             n = run_names[key]
-            counts = run.counts()
             with st.container(border=True):
-                head = f"**Run #{n}** · {run.benchmark} · format `{run.format}` · " + ", ".join(
-                    f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items() if v)
+                head = f"**Run #{n}** · {run.benchmark} · format `{run.format}` · {run.record_summary()}"
                 if run.existing_run_id is not None:
                     head += f" · appends to stored run {run.existing_run_id}"
                 st.markdown(head)
@@ -89,7 +89,7 @@ if uploaded:
                 labels[key] = c2.text_input("Display label", value=models[key] or "", key=f"label_{key}")
                 scale_names = list(SCALES)
                 scales[key] = c3.selectbox("Score scale", scale_names, index=scale_names.index(run.score_scale),
-                                           key=f"scale_{key}", format_func=lambda s: s.replace("_", " "),
+                                           key=f"scale_{key}", format_func=LABELS.get,
                                            help=SCALES[run.score_scale][0])
                 inferred = run.inferred
                 if inferred:

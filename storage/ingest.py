@@ -26,17 +26,18 @@ import pandas as pd
 from storage import writer
 from storage.db import Store, StoreBusyError, open_store
 from storage.importers import registry
-from storage.importers.parsed import JUDGE_OR_BINARY, ParsedFile
+from storage.importers.parsed import JUDGE_OR_BINARY, ParsedFile, count_summary
 from storage.importers.source import FormatError, SourceFile
 from storage.scales import SCALES
 from storage.sources import SkippedInput, from_paths
 
-READY, DUPLICATE, ERROR, SKIPPED = "ready", "already ingested", "error", "skipped"
+READY, DUPLICATE, REPEATED, ERROR, SKIPPED = "ready", "already ingested", "duplicate in this upload", "error", "skipped"
 
 
 @dataclass
 class FileOutcome:
-    """What happened to one input file. ``status`` is ready | already ingested | error | skipped."""
+    """What happened to one input file. ``status`` is ready | already ingested | duplicate in this upload |
+    error | skipped."""
 
     path: str
     status: str
@@ -139,6 +140,10 @@ class PlannedRun:
     def counts(self) -> dict[str, int]:
         return {t: (0 if (f := self.frame(t)) is None else len(f)) for t in ("niah_trials", "task_scores", "samples")}
 
+    def record_summary(self) -> str:
+        """E.g. ``"1 trial"``, ``"1,376 trials, 12 task scores"``."""
+        return count_summary(self.counts())
+
 
 @dataclass
 class IngestPlan:
@@ -157,8 +162,8 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
     """Detect, parse and validate every source; write nothing.
 
     Returns:
-        An :class:`IngestPlan`. Files already stored (or repeated within the batch) are marked
-        ``already ingested``; unreadable ones ``error`` with the file and field or line.
+        An :class:`IngestPlan`. Files already stored are marked ``already ingested``, a second copy
+        within the batch ``duplicate in this upload``; unreadable ones ``error`` with the file and field or line.
     """
     outcomes = [FileOutcome(s.path, ERROR if s.error else SKIPPED, s.reason) for s in skipped]
     known = writer.known_file_ids(store, [s.sha256 for s in sources])
@@ -172,7 +177,7 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
             out.status, out.message = DUPLICATE, f"already ingested (same content as {known[src.sha256]})"
             continue
         if src.sha256 in seen:
-            out.status, out.message = DUPLICATE, f"already ingested (same content as {seen[src.sha256]} in this batch)"
+            out.status, out.message = REPEATED, f"duplicate of {seen[src.sha256]} in this upload (same content)"
             continue
         try:
             importer = registry.detect(src)
@@ -292,15 +297,16 @@ def main(argv: list[str] | None = None) -> int:
         if out.status == READY:
             ids = ", ".join(f"run {written[k]}" for k in dict.fromkeys(out.run_keys) if k in written)
             print(f"ok        {out.path}  [{out.format}] -> {ids or 'nothing new'}: {out.message}")
-        elif out.status == DUPLICATE:
+        elif out.status in (DUPLICATE, REPEATED):
             print(f"skip      {out.path}  {out.message}")
         elif out.status == SKIPPED:
             print(f"skip      {out.path}  {out.message}")
         else:
             print(f"FAILED    {out.message if out.message.startswith(out.path) else out.path + ': ' + out.message}")
     n_ok = sum(o.status == READY for o in plan.files)
-    n_dup = sum(o.status == DUPLICATE for o in plan.files)
-    print(f"{n_ok} file(s) ingested into {len(written)} run(s), {n_dup} already ingested, {len(plan.failed)} failed; store: {store.path}")
+    n_dup = sum(o.status in (DUPLICATE, REPEATED) for o in plan.files)
+    print(f"{n_ok:,} file(s) ingested into {len(written):,} run(s), {n_dup:,} already ingested or repeated, "
+          f"{len(plan.failed):,} failed; store: {store.path}")
     return 1 if plan.failed else 0
 
 

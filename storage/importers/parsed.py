@@ -70,8 +70,15 @@ class ParsedFile:
 
     def record_summary(self) -> str:
         """E.g. ``"35 trials, 12 task scores"``."""
-        parts = []
-        for df, word in ((self.niah_trials, "trial"), (self.task_scores, "task score"), (self.samples, "sample")):
-            if df is not None and len(df):
-                parts.append(f"{len(df):,} {word}{'' if len(df) == 1 else 's'}")
-        return ", ".join(parts) or "metadata only"
+        return count_summary({t: 0 if (df := getattr(self, t)) is None else len(df) for t in TABLE_WORDS})
+
+
+#: store table -> what one of its rows is called
+TABLE_WORDS = {"niah_trials": "trial", "task_scores": "task score", "samples": "sample"}
+
+
+def count_summary(counts: dict[str, int]) -> str:
+    """Row counts per store table as words: ``{"niah_trials": 1, "samples": 1376}`` ->
+    ``"1 trial, 1,376 samples"`` (zero counts left out; ``"metadata only"`` when all are zero)."""
+    parts = [f"{n:,} {TABLE_WORDS[t]}{'' if n == 1 else 's'}" for t, n in counts.items() if n]
+    return ", ".join(parts) or "metadata only"

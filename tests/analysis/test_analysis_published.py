@@ -53,3 +53,28 @@ def test_user_rows_and_tolerance(store):
 def test_parse_length():
     assert parse_length("4K") == 4096 and parse_length("128k") == 131072 and parse_length("4096") == 4096
     assert pd.isna(parse_length("0-4k"))
+
+
+def test_infinitebench_readme_numbers_for_every_model():
+    """Every model column of the OpenBMB/InfiniteBench README table is shipped: one row per numeric
+    cell (the "< 5%" cells are upper bounds, not numbers, and are left out). Counted by hand from the
+    README: GPT-4 11, YaRN-Mistral-7B 8, Kimi-Chat 10, Claude 2 9, Yi-6B-200K 6, Yi-34B-200K 7, ChatGLM3 5."""
+    ib = load_published().query("benchmark == 'infinitebench'")
+    assert ib.groupby("model").size().to_dict() == {
+        "GPT-4": 11, "YaRN-Mistral-7B": 8, "Kimi-Chat": 10, "Claude 2": 9, "Yi-6B-200K": 6, "Yi-34B-200K": 7,
+        "ChatGLM3-6B-128K": 5}
+    value = ib.set_index(["model", "task"])["value"]
+    assert value[("Kimi-Chat", "kv_retrieval")] == 53.60 and value[("Claude 2", "longdialogue_qa_eng")] == 46.50
+    assert value[("Yi-34B-200K", "math_find")] == 25.71 and value[("GPT-4", "code_debug")] == 37.06
+
+
+def test_kimi_run_gets_a_published_comparison(store):
+    ts = pd.DataFrame({"task": ["passkey", "kv_retrieval"], "metric": "accuracy", "scale": "pct_0_100",
+                       "value_raw": [98.14, 50.0]})
+    p = ParsedFile(format="synthetic", run_key="kimi", benchmark="infinitebench", score_scale="pct_0_100",
+                   length_unit=None, model="kimi-chat", model_source="folder", task_scores=ts)
+    run_id = write_parsed(store, [p])["kimi"]
+    run = runs_overview(store).set_index("run_id").loc[run_id].copy()
+    res = check_run(run, run_task_scores(store, [run_id]), load_published()).set_index("what")
+    assert res.loc["passkey", "status"] == "matches" and res.loc["kv_retrieval", "delta"] == pytest.approx(-3.6)
+    assert len(res) == 10 and (res["status"] == "not in run").sum() == 8
