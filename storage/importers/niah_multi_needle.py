@@ -34,7 +34,7 @@ def detect(src: SourceFile) -> bool:
     return src.suffix == ".csv" and "run_name" in first and "total needles" in first
 
 
-def _numeric(src: SourceFile, df: pd.DataFrame, col: str, kind: str) -> pd.Series:
+def numeric_column(src: SourceFile, df: pd.DataFrame, col: str, kind: str) -> pd.Series:
     """``df[col]`` as numbers. Raises FormatError naming the first bad row (1-based) and column."""
     values = pd.to_numeric(df[col].replace("", None), errors="coerce")
     bad = values.isna() | ((values % 1 != 0) if kind == "int" else False)
@@ -71,7 +71,7 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise src.error(f"column '{missing[0]}'", f"missing (header has: {', '.join(map(str, df.columns))[:200]})")
-    num = {c: _numeric(src, df, c, kind) for c, kind in NUMERIC.items()}
+    num = {c: numeric_column(src, df, c, kind) for c, kind in NUMERIC.items()}
     for col, lo, hi in (("depth %", 0, 100), ("fract per turn", 0, 1)):
         out = ~num[col].between(lo, hi)
         if out.any():

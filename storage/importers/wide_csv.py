@@ -2,7 +2,8 @@
 
 Header: an empty first cell, then evaluation lengths in tokens (each model's own tokenizer). Each
 row: a model id, then one value per length: Proof-pile **perplexity** (lower is better) or
-**passkey accuracy** 0-1. The metric is only in the file name. Rows may be shorter than the header
+**passkey accuracy** 0-1; ``govreport.csv`` holds GovReport perplexity at one length (32,768). The metric is
+only in the file name. Rows may be shorter than the header
 (lengths not evaluated) and cells may be empty: both are skipped, never stored as 0. Each model row
 is its own run. See docs/result_formats.md §12.
 """
@@ -14,11 +15,12 @@ from storage.importers.parsed import ParsedFile
 from storage.importers.source import SourceFile
 
 FORMAT = "wide_model_length_csv"
-LABEL = "Wide model x length CSV (YaRN perplexity / passkey)"
+LABEL = "Wide model x length CSV (YaRN Proof-pile / GovReport perplexity, passkey)"
 PRIORITY = 40
 
 #: file-name word -> (task, metric, scale)
 METRIC_BY_NAME = {"proofpile": ("proofpile", "perplexity", "perplexity"),
+                  "govreport": ("govreport", "perplexity", "perplexity"),
                   "passkey": ("passkey", "accuracy", "frac_0_1")}
 TOKENIZER = "each evaluated model's tokenizer (YaRN eval scripts tokenise with the model's tokenizer)"
 
@@ -40,7 +42,7 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     """One :class:`ParsedFile` per model row, one task score per non-empty cell.
 
     Raises:
-        FormatError: no ``proofpile``/``passkey`` in the file name (names the file name), a header
+        FormatError: no ``proofpile``/``govreport``/``passkey`` in the file name (names the file name), a header
             label that is not an integer, a row longer than the header, an empty model cell or a
             non-numeric value (names the line and length).
     """
