@@ -13,6 +13,7 @@ import pytest
 from storage.importers import helmet, lm_eval, registry, ruler_pred, ruler_summary, wide_csv
 from storage.importers.source import FormatError, SourceFile
 from storage.ingest import READY, commit, ingest_paths, prepare
+from tests.importers.conftest import FIXTURES
 
 RULER_PRED = "HaoranDeng__RULER/scripts/benchmark_root/llama3.1-8b-chat/synthetic/4096/pred"
 YARN = "jquesnelle__yarn/data"
@@ -174,30 +175,8 @@ def test_lm_eval_v03_model_differs_from_file_name(real_data):
     assert "pretrained=" in p.inferred["model"] and "Yarn-Llama-2-7b-64k-arc.json" in p.inferred["model"]
 
 
-V04 = {
-    "results": {
-        "ruler": {"alias": "ruler", "4096,none": 0.9, "4096_stderr,none": "N/A", "8192,none": -1,
-                  "8192_stderr,none": "N/A"},
-        "niah_single_1": {"alias": " - niah_single_1", "4096,none": 1.0, "4096_stderr,none": "N/A",
-                          "8192,none": -1, "8192_stderr,none": "N/A"},
-        "ruler_qa_squad": {"alias": " - ruler_qa_squad", "4096,none": 0.8, "4096_stderr,none": "N/A",
-                           "8192,none": 0.7, "8192_stderr,none": "N/A"},
-        "longbench_hotpotqa": {"alias": "longbench_hotpotqa", "score,none": 0.4125, "score_stderr,none": 0.021,
-                               "qa_f1_score,none": 0.4125, "qa_f1_score_stderr,none": 0.021},
-    },
-    "groups": {"ruler": {"alias": "ruler", "4096,none": 0.9}},
-    "group_subtasks": {"ruler": ["niah_single_1", "ruler_qa_squad"]},
-    "configs": {}, "versions": {"niah_single_1": 1.0, "ruler_qa_squad": 1.0, "longbench_hotpotqa": 1.0},
-    "n-shot": {"niah_single_1": 0, "ruler_qa_squad": 0, "longbench_hotpotqa": 0},
-    "higher_is_better": {"longbench_hotpotqa": {"score": True, "qa_f1_score": True}},
-    "n-samples": {"niah_single_1": {"original": 500, "effective": 100},
-                  "ruler_qa_squad": {"original": 500, "effective": 100},
-                  "longbench_hotpotqa": {"original": 200, "effective": 200}},
-    "config": {"model": "hf", "model_args": "pretrained=meta-llama/Llama-3.1-8B-Instruct,dtype=bfloat16",
-               "batch_size": 1},
-    "model_name": "meta-llama/Llama-3.1-8B-Instruct",
-    "date": 1733000000.0,
-}
+#: a hand-written lm-eval v0.4 results file (ruler lengths as metric names, -1 = not run)
+V04 = json.loads((FIXTURES / "lm_eval/v0.4/meta-llama__Llama-3.1-8B-Instruct/results_2024-12-01T10-00-00.json").read_text())
 
 
 def test_lm_eval_v04_ruler_lengths_skip_not_run():
@@ -232,22 +211,8 @@ HELMET_NAME = "json_kv_eval_test_k185_dep6_in32768_size100_shots2_sampFalsemax10
 
 
 def _helmet_output() -> dict:
-    """A HELMET eval.py output for 3 JSON-KV samples (2 correct), built by hand."""
-    data = [
-        {"id": 0, "question": "Key: \"a1\"", "answer": ["v-a1"], "output": "v-a1", "parsed_output": "v-a1",
-         "input_len": 32601, "output_len": 9, "substring_exact_match": True},
-        {"id": 1, "question": "Key: \"b2\"", "answer": ["v-b2"], "output": "v-b3", "parsed_output": "v-b3",
-         "input_len": 32640, "output_len": 9, "substring_exact_match": False},
-        {"id": 2, "question": "Key: \"c3\"", "answer": ["v-c3"], "output": "v-c3", "parsed_output": "v-c3",
-         "input_len": 32590, "output_len": 12, "substring_exact_match": True},
-    ]
-    metrics = {"substring_exact_match": [True, False, True], "input_len": [32601, 32640, 32590], "output_len": [9, 9, 12]}
-    averaged = {"substring_exact_match": 2 / 3 * 100, "input_len": 32610.333333333332, "output_len": 10.0}
-    args = {"tag": "eval", "datasets": "json_kv", "test_files": "data/json_kv/test_k185_dep6.jsonl",
-            "input_max_length": 32768, "generation_max_length": 100, "model_name_or_path": "meta-llama/Llama-3.1-8B-Instruct",
-            "output_dir": "output/Llama-3.1-8B-Instruct", "shots": 2, "seed": 42, "use_chat_template": False}
-    return {"args": args, "data": data, "metrics": metrics, "averaged_metrics": averaged,
-            "throughput": 0.42, "memory_usage": 17179869184}
+    """A HELMET eval.py output for 3 JSON-KV samples (2 correct), written by hand (the committed fixture)."""
+    return json.loads((FIXTURES / "helmet/output/Llama-3.1-8B-Instruct" / HELMET_NAME).read_text())
 
 
 def test_helmet_output_and_score_file():
