@@ -75,7 +75,11 @@ def test_every_real_file_is_detected(real_files):
     assert not wrong, dict(list(wrong.items())[:10])
 
 
-@pytest.mark.parametrize("rel", NOT_YET_SUPPORTED)
-def test_files_of_unsupported_formats_are_refused(real_files, rel):
-    with pytest.raises(FormatError, match="unknown format"):
-        registry.detect(SourceFile(rel, real_files[rel]))
+def test_files_of_unsupported_formats_are_refused(real_files):
+    accepted = {}
+    for rel in NOT_YET_SUPPORTED:
+        try:
+            accepted[rel] = registry.detect(SourceFile(rel, real_files[rel])).FORMAT
+        except FormatError as exc:
+            assert "unknown format" in str(exc), str(exc)
+    assert not accepted, f"now read (remove from NOT_YET_SUPPORTED, add to EXPECTED): {accepted}"
