@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from storage.importers.parsed import count_summary
 from storage.importers.registry import importers
 from storage.ingest import DUPLICATE, ERROR, READY, REPEATED, MissingModelError, commit, prepare
 from storage.runs import delete_run, list_runs, rename_run, run_files
@@ -77,7 +78,7 @@ if uploaded:
         for key, run in plan.runs.items():
             n = run_names[key]
             with st.container(border=True):
-                head = f"**Run #{n}** · {run.benchmark} · format `{run.format}` · {run.record_summary()}"
+                head = f"**Run #{n}** · {run.benchmark} · format `{run.format}` · {count_summary(run.counts())}"
                 if run.existing_run_id is not None:
                     head += f" · appends to stored run {run.existing_run_id}"
                 st.markdown(head)

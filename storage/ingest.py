@@ -26,7 +26,7 @@ import pandas as pd
 from storage import writer
 from storage.db import Store, StoreBusyError, open_store
 from storage.importers import registry
-from storage.importers.parsed import JUDGE_OR_BINARY, ParsedFile, count_summary
+from storage.importers.parsed import JUDGE_OR_BINARY, ParsedFile
 from storage.importers.source import FormatError, SourceFile
 from storage.scales import SCALES
 from storage.sources import SkippedInput, from_paths
@@ -139,10 +139,6 @@ class PlannedRun:
 
     def counts(self) -> dict[str, int]:
         return {t: (0 if (f := self.frame(t)) is None else len(f)) for t in ("niah_trials", "task_scores", "samples")}
-
-    def record_summary(self) -> str:
-        """E.g. ``"1 trial"``, ``"1,376 trials, 12 task scores"``."""
-        return count_summary(self.counts())
 
 
 @dataclass

@@ -26,7 +26,7 @@ def test_duplicate_inside_one_upload_names_the_other_file(store):
     assert second.status == REPEATED
     assert second.message == "duplicate of a/m_len_1000_depth_5000_results.json in this upload (same content)"
     (run,) = plan.runs.values()
-    assert run.record_summary() == "1 trial"
+    assert count_summary(run.counts()) == "1 trial"
     commit(plan, store)
     again = prepare([SourceFile("c.json", data)], store)
     assert again.files[0].status == DUPLICATE and "already ingested" in again.files[0].message
