@@ -11,6 +11,7 @@ import json
 import pandas as pd
 
 from storage.db import Store
+from storage.scales import metric_kind_sql
 
 
 def store_version(store: Store) -> tuple:
@@ -54,13 +55,13 @@ def length_observations(store: Store, run_ids: list[int]) -> pd.DataFrame:
     Columns: run_id, source ('trials' | 'samples' | 'tasks'), task, stratum (task for samples,
     '' otherwise: the bootstrap resamples within strata), length_value (DOUBLE or NaN),
     length_label (str or None), length_unit, tokenizer, metric_kind ('score' for 0..1 scores |
-    'perplexity'), value, count.
+    'perplexity' | 'measure': memory, throughput), value, count.
     """
     if not run_ids:
         return _empty(["run_id", "source", "task", "stratum", "length_value", "length_label", "length_unit",
                        "tokenizer", "metric_kind", "value", "count"])
     return store.cursor().execute(
-        """
+        f"""
         WITH sel AS (SELECT * FROM runs WHERE run_id IN (SELECT unnest(?))),
         trial_runs AS (SELECT DISTINCT run_id FROM niah_trials WHERE run_id IN (SELECT run_id FROM sel)),
         sample_runs AS (SELECT DISTINCT run_id FROM samples
@@ -74,14 +75,14 @@ def length_observations(store: Store, run_ids: list[int]) -> pd.DataFrame:
         GROUP BY ALL
         UNION ALL
         SELECT s.run_id, 'samples', s.task, s.task, s.length_value, s.length_label, coalesce(r.length_unit, 'unknown'),
-               r.tokenizer, CASE WHEN s.scale = 'perplexity' THEN 'perplexity' ELSE 'score' END, s.score, count(*)
+               r.tokenizer, {metric_kind_sql('s.scale')}, s.score, count(*)
         FROM samples s JOIN sel r USING (run_id)
         WHERE s.run_id IN (SELECT run_id FROM sample_runs) AND s.score IS NOT NULL
           AND (s.length_value IS NOT NULL OR s.length_label IS NOT NULL)
         GROUP BY ALL
         UNION ALL
         SELECT k.run_id, 'tasks', k.task, '', k.length_value, k.length_label, coalesce(r.length_unit, 'unknown'),
-               r.tokenizer, CASE WHEN k.scale = 'perplexity' THEN 'perplexity' ELSE 'score' END, k.value, 1
+               r.tokenizer, {metric_kind_sql('k.scale')}, k.value, 1
         FROM task_scores k JOIN sel r USING (run_id)
         WHERE k.run_id NOT IN (SELECT run_id FROM trial_runs) AND k.run_id NOT IN (SELECT run_id FROM sample_runs)
           AND k.value IS NOT NULL AND (k.length_value IS NOT NULL OR k.length_label IS NOT NULL)
@@ -115,17 +116,17 @@ def task_means(store: Store) -> pd.DataFrame:
     Columns: run_id, model, label, benchmark, task, value, n (rows averaged).
     """
     return store.cursor().execute(
-        """
+        f"""
         WITH trial_runs AS (SELECT DISTINCT run_id FROM niah_trials),
              score_runs AS (SELECT DISTINCT run_id FROM task_scores)
         SELECT r.run_id, r.model, r.label, r.benchmark, x.task, x.value, x.n FROM (
             SELECT run_id, NULL AS task, avg(score) AS value, count(score) AS n FROM niah_trials GROUP BY run_id
             UNION ALL
             SELECT run_id, task, avg(value), count(value) FROM task_scores
-            WHERE scale <> 'perplexity' AND run_id NOT IN (SELECT run_id FROM trial_runs) GROUP BY ALL
+            WHERE {metric_kind_sql('scale')} = 'score' AND run_id NOT IN (SELECT run_id FROM trial_runs) GROUP BY ALL
             UNION ALL
             SELECT run_id, task, avg(score), count(score) FROM samples
-            WHERE scale IS DISTINCT FROM 'perplexity' AND score IS NOT NULL
+            WHERE {metric_kind_sql('scale')} = 'score' AND score IS NOT NULL
               AND run_id NOT IN (SELECT run_id FROM trial_runs) AND run_id NOT IN (SELECT run_id FROM score_runs)
             GROUP BY ALL
         ) x JOIN runs r USING (run_id)

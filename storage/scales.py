@@ -14,6 +14,8 @@ SCALES: dict[str, tuple[str, str]] = {
     "pct_0_100": ("percent 0-100; 0..1 = x / 100", "{x} / 100.0"),
     "frac_0_1": ("fraction 0-1", "{x}"),
     "perplexity": ("perplexity (lower is better; not normalised)", "{x}"),
+    "gigabytes": ("a measure, not a score: peak GPU memory in GB (1e9 bytes); not normalised", "{x}"),
+    "samples_per_s": ("a measure, not a score: throughput in samples per second; not normalised", "{x}"),
 }
 
 #: scale id -> short readable name (for pickers and legends)
@@ -22,6 +24,15 @@ LABELS: dict[str, str] = {"judge_1_10": "judge 1-10", "binary": "binary 0/1", "b
 
 #: scales whose normalised value is a 0..1 "higher is better" score
 BOUNDED_SCALES = {"judge_1_10", "binary", "bool", "pct_0_100", "frac_0_1"}
+#: scales of measures (memory, throughput) stored beside scores but never averaged with them
+MEASURE_SCALES = {"gigabytes", "samples_per_s"}
+
+
+def metric_kind_sql(scale_column: str) -> str:
+    """SQL giving ``'perplexity'``, ``'measure'`` (:data:`MEASURE_SCALES`) or ``'score'`` for a scale column."""
+    measures = ", ".join(f"'{m}'" for m in sorted(MEASURE_SCALES))
+    return (f"CASE WHEN {scale_column} = 'perplexity' THEN 'perplexity' "
+            f"WHEN {scale_column} IN ({measures}) THEN 'measure' ELSE 'score' END")
 
 
 def normalise_sql(scale_column: str, value_column: str) -> str:

@@ -123,7 +123,7 @@ def write_run(
             """INSERT INTO runs (run_key, model, model_source, label, benchmark, harness, evaluator,
                                  score_scale, length_unit, tokenizer, config)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
-            [run.run_key, model, model_source, label or model or run.run_key, first.benchmark, first.format,
+            [run.run_key, model, model_source, label or first.label or model or run.run_key, first.benchmark, first.format,
              first.evaluator, scale, first.length_unit, first.tokenizer,
              _json({**run.config, "inferred": run.inferred, "notes": run.notes})],
         ).fetchone()[0]

@@ -37,6 +37,8 @@ class ParsedFile:
         length_unit: ``tokens`` | ``words`` | ``characters`` | ``words_or_characters`` | ``bucket`` | None.
         model: model name as found, or None when the file has none (the user must name it).
         model_source: where ``model`` came from: ``field`` | ``file name`` | ``folder``.
+        label: default display label of the run (None: the model name), e.g. when the model
+            alone does not tell runs apart.
         inferred: human-readable ``{what: how}`` shown in the preview (never guess silently).
         notes: warnings for the preview (e.g. "predictions only: not scored yet").
         niah_trials / task_scores / samples: rows (see the ``*_COLUMNS`` lists).
@@ -51,6 +53,7 @@ class ParsedFile:
     model_source: str | None
     evaluator: str | None = None
     tokenizer: str | None = None
+    label: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
     inferred: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
