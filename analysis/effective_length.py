@@ -9,6 +9,12 @@ Models?", §4 and the NVIDIA/RULER README table):
   in the README's notation when every tested length passes);
 * Avg.: the plain mean over tested lengths; wAvg (inc): weights 1..n over the lengths sorted
   ascending (long contexts count more); wAvg (dec): weights n..1.
+
+NoLiMa's rule (Modarressi et al. 2025, "NoLiMa: Long-Context Evaluation Beyond Literal Matching",
+adobe-research/NoLiMa README) uses a per-model threshold instead: 85% of the model's own base score
+(its accuracy on short contexts, 250 / 500 / 1K tokens in NoLiMa); the effective length is the
+longest tested length whose score, and every shorter one's, stays at or above it
+(:func:`nolima_effective_length`).
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ import pandas as pd
 from analysis.lengths import format_length
 
 RULER_THRESHOLD = 85.6  # Llama-2-7B-chat at 4K, 0-100 scale
+NOLIMA_FRACTION = 0.85  # NoLiMa: threshold = 0.85 x the model's base score
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,39 @@ def effective_length(lengths, scores, threshold: float = RULER_THRESHOLD) -> Eff
     return EffectiveLength(float(lengths[last]), format_length(lengths[last]), tuple(lengths[fail[0]:][passed[fail[0]:]]))
 
 
+def nolima_threshold(base_score: float, fraction: float = NOLIMA_FRACTION) -> float:
+    """NoLiMa's per-model threshold: ``fraction`` x the base score (same scale as the scores)."""
+    return fraction * float(base_score)
+
+
+def base_score(lengths, scores, short_lengths=None) -> float:
+    """A model's short-context base score: the mean score over ``short_lengths`` (default: the
+    shortest tested length). NoLiMa averages its 250, 500 and 1K-token results.
+
+    Raises:
+        ValueError: none of ``short_lengths`` was tested.
+    """
+    lengths, scores = np.asarray(lengths, dtype=float), np.asarray(scores, dtype=float)
+    wanted = [lengths.min()] if short_lengths is None else list(short_lengths)
+    mask = np.isin(lengths, wanted)
+    if not mask.any():
+        raise ValueError(f"no score at the short lengths {wanted}")
+    return float(np.nanmean(scores[mask]))
+
+
+def nolima_effective_length(lengths, scores, base: float, fraction: float = NOLIMA_FRACTION) -> EffectiveLength:
+    """NoLiMa effective length: the RULER-style prefix rule with threshold ``fraction`` x ``base``.
+
+    Args:
+        lengths, scores: as in :func:`effective_length` (scores on the scale of ``base``).
+        base: the model's base score (NoLiMa README 'Base Score'; or :func:`base_score`).
+
+    Raises:
+        ValueError: as :func:`effective_length`.
+    """
+    return effective_length(lengths, scores, nolima_threshold(base, fraction))
+
+
 def weighted_averages(lengths, scores) -> tuple[float, float, float]:
     """(Avg., wAvg inc, wAvg dec) over the tested lengths (RULER README columns).
 
@@ -77,11 +117,13 @@ def weighted_averages(lengths, scores) -> tuple[float, float, float]:
     return float(s.mean()), float(np.dot(w, s) / w.sum()), float(np.dot(w[::-1], s) / w.sum())
 
 
-def ruler_table(points: pd.DataFrame, threshold: float = RULER_THRESHOLD) -> pd.DataFrame:
+def ruler_table(points: pd.DataFrame, threshold: float = RULER_THRESHOLD, nolima_fraction: float | None = None) -> pd.DataFrame:
     """Per-model RULER summary from per-length scores.
 
     Args:
         points: columns name, length_value, score (0-100), one row per (name, length).
+        nolima_fraction: also give NoLiMa's effective length ('NoLiMa effective length', base =
+            the score at the model's shortest tested length, 'NoLiMa threshold' = fraction x base).
 
     Returns:
         One row per name: effective length (label and value), one column per tested length
@@ -95,6 +137,11 @@ def ruler_table(points: pd.DataFrame, threshold: float = RULER_THRESHOLD) -> pd.
         eff = effective_length(g["length_value"], g["score"], threshold)
         avg, inc, dec = weighted_averages(g["length_value"], g["score"])
         row = {"name": name, "effective length": eff.label, "effective_length_value": eff.length}
+        if nolima_fraction is not None:
+            base = base_score(g["length_value"], g["score"])
+            row.update({"NoLiMa threshold": nolima_threshold(base, nolima_fraction),
+                        "NoLiMa effective length": nolima_effective_length(g["length_value"], g["score"], base,
+                                                                           nolima_fraction).label})
         row.update({format_length(v): s for v, s in zip(g["length_value"], g["score"])})
         length_cols.update({format_length(v): v for v in g["length_value"]})
         row.update({"Avg.": avg, "wAvg (inc)": inc, "wAvg (dec)": dec, "lengths tested": len(g),
@@ -103,6 +150,7 @@ def ruler_table(points: pd.DataFrame, threshold: float = RULER_THRESHOLD) -> pd.
     out = pd.DataFrame(rows)
     if len(out):
         lengths = sorted(length_cols, key=length_cols.get)
-        out = out[["name", "effective length", "effective_length_value", *lengths,
+        nolima = ["NoLiMa threshold", "NoLiMa effective length"] if nolima_fraction is not None else []
+        out = out[["name", "effective length", "effective_length_value", *nolima, *lengths,
                    "Avg.", "wAvg (inc)", "wAvg (dec)", "lengths tested", "recovers at"]]
     return out.sort_values("wAvg (inc)", ascending=False, ignore_index=True) if len(out) else out

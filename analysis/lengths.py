@@ -12,7 +12,8 @@ import re
 import pandas as pd
 
 UNIT_NAMES = {"tokens": "tokens", "words": "words", "characters": "characters",
-              "words_or_characters": "words (English) / characters (Chinese)", "bucket": "length buckets (labels)"}
+              "words_or_characters": "words (English) / characters (Chinese)", "bucket": "length buckets (labels)",
+              "output_tokens": "output tokens (generation length)"}
 
 
 def axis_key(length_unit: str | None, length_value: float | None) -> str:

@@ -66,6 +66,26 @@ def user_row(benchmark: str, model: str, task: str | None, value: float, *, leng
             "origin": origin}
 
 
+def stored_rows(stored: pd.DataFrame) -> pd.DataFrame:
+    """Stored published numbers (``storage.published.stored_published``) as check rows (:data:`COLUMNS`).
+
+    Only numbers on 0-100 (scale ``pct_0_100``) take part in the check (runs are compared on
+    0-100); a row's ``setting`` (e.g. 'w/ CoT') goes into its note. ``origin`` is 'stored (entered)'
+    or 'stored (table)'.
+    """
+    rows = []
+    for r in stored[stored["scale"] == "pct_0_100"].to_dict("records"):
+        note = "; ".join(x for x in (None if _blank(r["setting"]) else f"setting: {r['setting']}",
+                                     None if _blank(r["note"]) else r["note"]) if x)
+        row = user_row(r["benchmark"], r["model"], r["task"], r["value"], length_label=r["length_label"],
+                       tasks=r["tasks"], source=r["source"], note=note, aliases=r["aliases"],
+                       origin=f"stored ({r['origin']})")
+        if not _blank(r["length_value"]):
+            row["length_value"] = float(r["length_value"])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
 def parse_length(label: str | None) -> float:
     """'4K' -> 4096, '128k' -> 131072, '1M' -> 1048576, '4096' -> 4096; NaN for bucket labels."""
     if label is None:

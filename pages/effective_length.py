@@ -3,7 +3,7 @@ plus RULER's weighted averages, as a chart with the threshold drawn and a table 
 import streamlit as st
 
 from analysis.degradation import combine_runs
-from analysis.effective_length import RULER_THRESHOLD, ruler_table
+from analysis.effective_length import NOLIMA_FRACTION, RULER_THRESHOLD, ruler_table
 from analysis.filters import filter_rows, filter_runs
 from analysis.lengths import mixing_warnings
 from ui import data, downloads, drilldown, url_state
@@ -28,6 +28,10 @@ st.sidebar.number_input("Threshold (0-100)", 0.0, 100.0, step=0.1, key="threshol
                         help=f"RULER: {RULER_THRESHOLD} = Llama-2-7B-chat at 4K")
 url_state.publish("threshold")
 threshold = float(st.session_state["threshold"])
+nolima = st.sidebar.checkbox("Also NoLiMa's rule", value=True, key="nolima",
+                             help="NoLiMa (Modarressi et al. 2025): longest length whose score stays at or above "
+                                  f"{NOLIMA_FRACTION:.0%} of the model's own base score (here: its score at its "
+                                  "shortest tested length).")
 candidates = filter_runs(runs, f)
 picked = pick_runs(candidates, default_n=8)
 if not picked:
@@ -54,7 +58,8 @@ event = st.plotly_chart(fig, key="eff_chart", on_select="rerun", selection_mode=
 downloads.figure(fig, "effective_length", key="eff-fig")
 drilldown.length_point(event, store, names, key="eff")
 
-table = ruler_table(points.assign(name=points["series"], score=points["mean"] * 100), threshold)
+table = ruler_table(points.assign(name=points["series"], score=points["mean"] * 100), threshold,
+                    nolima_fraction=NOLIMA_FRACTION if nolima else None)
 if points.groupby("series")["length_value"].apply(frozenset).nunique() > 1:
     st.warning("The runs were tested at different sets of lengths: Avg. and wAvg are only comparable between runs "
                "tested at the same lengths (cells shown as None below were not tested).", icon=":material/warning:")
@@ -62,5 +67,8 @@ st.subheader(f"Per {'model and benchmark' if series else 'run'}, threshold {thre
 st.dataframe(table.drop(columns=["effective_length_value"]), hide_index=True,
              column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns
                             if c not in ("name", "effective length", "effective_length_value", "lengths tested",
-                                         "recovers at")})
+                                         "recovers at", "NoLiMa effective length")})
+if nolima:
+    st.caption(f"NoLiMa effective length: threshold = {NOLIMA_FRACTION:.0%} x the score at the shortest tested "
+               "length (NoLiMa's base score averages 250, 500 and 1K tokens); same prefix rule as RULER's.")
 downloads.table(table, "effective_length", key="eff-table")

@@ -2,14 +2,15 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.published import check_run, matches, user_row
+from analysis.published import check_run, matches, stored_rows, user_row
 from analysis.filters import filter_runs
-from ui import data, downloads, url_state
+from ui import data, downloads, published_tables, url_state
 from ui.filters import pick_runs, sidebar_filters
 
 st.title("Published-number check")
 st.caption("Each run is set beside the numbers published for the same model and benchmark (shipped: RULER README "
-           "main table, InfiniteBench, L-Eval and LongBench README numbers; or entered below). Aggregates are "
+           "main table, InfiniteBench, L-Eval and LongBench README numbers; stored ones typed in or read from a "
+           "README / leaderboard table below). Aggregates are "
            "recomputed over the run's own tasks, and a missing, extra or collapsed task (below half the run's "
            "median task score) is named rather than averaged away.")
 store, fp = data.store()
@@ -24,10 +25,14 @@ with st.expander("Enter published numbers (values on 0-100)"):
     st.caption("One row per number. For an aggregate (mean over tasks) leave task empty and list the member "
                "tasks as a;b;c. Length like 4K, 4096 or a bucket label; empty = all lengths.")
     entered = st.data_editor(template, num_rows="dynamic", key="user_published", hide_index=True)
+    published_tables.save_entered(store, entered)
+published_tables.table_reader(store)
 user = [user_row(r.benchmark, r.model, r.task, r.value, length_label=r.length_label, tasks=r.tasks,
                  source=r.source or "entered by the user")
         for r in entered.itertuples() if isinstance(r.benchmark, str) and isinstance(r.model, str) and pd.notna(r.value)]
-published = pd.concat([shipped, pd.DataFrame(user, columns=shipped.columns)], ignore_index=True) if user else shipped
+user_pub = pd.concat([stored_rows(published_tables.stored_table(store)), pd.DataFrame(user, columns=shipped.columns)],
+                     ignore_index=True)
+published = pd.concat([shipped, user_pub], ignore_index=True)
 
 with st.expander(f"Shipped published numbers ({len(shipped)})"):
     st.dataframe(shipped, hide_index=True)
@@ -36,7 +41,6 @@ with st.expander(f"Shipped published numbers ({len(shipped)})"):
 if runs.empty:
     st.info("No runs yet: add results on **Upload & runs**.")
     st.stop()
-user_pub = pd.DataFrame(user, columns=shipped.columns)
 has_pub = set(data.runs_with_published(fp)) | {
     int(r.run_id) for r in runs.itertuples()
     if any(matches(r.model, p) or matches(r.label, p) for _, p in user_pub[user_pub["benchmark"] == r.benchmark].iterrows())}

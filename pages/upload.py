@@ -8,6 +8,7 @@ from storage.ingest import DUPLICATE, ERROR, READY, REPEATED, MissingModelError,
 from storage.runs import delete_run, list_runs, rename_run, run_files
 from storage.scales import LABELS, SCALES
 from storage.sources import from_upload
+from ui import upload_preview
 from ui.store import get_store
 
 store = get_store()
@@ -74,6 +75,7 @@ if uploaded:
 
     if plan.runs:
         st.subheader("2 · Confirm the runs")
+        upload_preview.evaluation_length(plan)
         models, labels, scales = {}, {}, {}
         for key, run in plan.runs.items():
             n = run_names[key]
@@ -87,11 +89,12 @@ if uploaded:
                     "Model" + (" (required: the files do not name it)" if run.needs_model else ""),
                     value=run.model or "", key=f"model_{key}",
                     help="As found in the files; change it to map to your canonical model name.")
-                labels[key] = c2.text_input("Display label", value=models[key] or "", key=f"label_{key}")
+                labels[key] = c2.text_input("Display label", value=run.first.label or models[key] or "", key=f"label_{key}")
                 scale_names = list(SCALES)
                 scales[key] = c3.selectbox("Score scale", scale_names, index=scale_names.index(run.score_scale),
                                            key=f"scale_{key}", format_func=LABELS.get,
                                            help=SCALES[run.score_scale][0])
+                upload_preview.show(run)
                 inferred = run.inferred
                 if inferred:
                     st.caption("Inferred: " + "; ".join(f"**{k}**: {v}" for k, v in inferred.items()))
