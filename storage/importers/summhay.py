@@ -96,7 +96,8 @@ def parse(src: SourceFile) -> list[ParsedFile]:
         samples = pd.DataFrame({
             "task": "coverage", "row_index": range(len(g)),
             "sample_id": (g["record"].astype(str) + ":" + g["insight_id"]).tolist(),
-            "prediction": g["bullet"].tolist(), "reference": g["insight"].tolist(),
+            "prediction": g["bullet"].tolist(),
+            "reference": [{"insight_id": i, "insight": t} for i, t in zip(g["insight_id"], g["insight"])],
             "score_raw": g[HUMAN].tolist(), "scale": "frac_0_1", "scorer": "human annotation (SummHay coverage 1/0.5/0)",
             "extra": [{"judges": {j: r[j] for j in judges}, "judge_bullets": {j: r[f"{j} bullet"] for j in judges},
                        "candidate_id": r["candidate_id"], "subtopic": r["subtopic"], "haystack": r["haystack"]}
