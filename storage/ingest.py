@@ -237,24 +237,23 @@ def commit(
         if scale not in SCALES:
             raise ValueError(f"unknown score scale {scale!r} for run {key}")
     written: dict[str, int] = {}
+    formats = {o.sha256: o.format for o in plan.files if o.sha256}
     with store.transaction() as cur:
         already = writer.known_file_ids(store, list(plan.file_data), cur=cur)
+        batch = []  # new runs without NIAH trials: written together (one run per row of a table)
         for key, run in plan.runs.items():
             parts = [p for p in run.parts if p.file_id not in already]
             if not parts:
                 continue
-            written[key] = writer.write_run(
-                cur,
-                run,
-                parts,
-                [plan.file_data[f] for f in sorted({p.file_id for p in parts})],
-                model=models.get(key) or run.model,
-                model_source="user" if models.get(key) else run.model_source,
-                label=labels.get(key),
-                scale=scales.get(key) or run.score_scale,
-                uploaded_by=uploaded_by,
-                formats={o.sha256: o.format for o in plan.files if o.sha256},
-            )
+            item = dict(run=run, parts=parts, files=[plan.file_data[f] for f in sorted({p.file_id for p in parts})],
+                        model=models.get(key) or run.model,
+                        model_source="user" if models.get(key) else run.model_source,
+                        label=labels.get(key), scale=scales.get(key) or run.score_scale)
+            if run.existing_run_id is None and run.frame("niah_trials", parts) is None:
+                batch.append(item)
+            else:
+                written[key] = writer.write_run(cur, **item, uploaded_by=uploaded_by, formats=formats)
+        written.update(writer.write_new_runs(cur, batch, uploaded_by=uploaded_by, formats=formats))
     return written
 
 

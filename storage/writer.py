@@ -204,3 +204,78 @@ def write_run(
 
 def _n_params(sql: str) -> int:
     return sql.count("?")
+
+
+def write_new_runs(cur: duckdb.DuckDBPyConnection, items: list[dict], *, uploaded_by: str | None,
+                   formats: dict[str, str | None]) -> dict[str, int]:
+    """Insert many *new* runs without NIAH trials (task scores and samples only) in a handful of
+    statements, however many runs there are (aggregate-table formats write one run per row).
+
+    Args:
+        items: one dict per run: run (``PlannedRun``), parts, files, model, model_source, label, scale
+            (as for :func:`write_run`).
+
+    Returns:
+        run_key -> run_id of every run written.
+    """
+    if not items:
+        return {}
+    runs = pa.table({
+        "run_key": [i["run"].run_key for i in items],
+        "model": [i["model"] for i in items],
+        "model_source": [i["model_source"] for i in items],
+        "label": [i["label"] or i["run"].first.label or i["model"] or i["run"].run_key for i in items],
+        "benchmark": [i["run"].first.benchmark for i in items],
+        "harness": [i["run"].first.format for i in items],
+        "evaluator": [i["run"].first.evaluator for i in items],
+        "score_scale": [i["scale"] for i in items],
+        "length_unit": [i["run"].first.length_unit for i in items],
+        "tokenizer": [i["run"].first.tokenizer for i in items],
+        "config": [_json({**i["run"].config, "inferred": i["run"].inferred, "notes": i["run"].notes}) for i in items],
+    })
+    cur.register("_new_runs", runs)
+    ids = dict(cur.execute(
+        """INSERT INTO runs (run_key, model, model_source, label, benchmark, harness, evaluator, score_scale,
+                             length_unit, tokenizer, config)
+           SELECT run_key, model, model_source, label, benchmark, harness, evaluator, score_scale, length_unit,
+                  tokenizer, config FROM _new_runs RETURNING run_key, run_id""").fetchall())
+    cur.unregister("_new_runs")
+    files = {f.sha256: f for i in items for f in i["files"]}
+    cur.register("_new_files", pa.table({
+        "file_id": list(files), "name": [f.name for f in files.values()], "path": [f.path for f in files.values()],
+        "format": [formats.get(k) or next(i["run"].format for i in items if f in i["files"]) for k, f in files.items()],
+        "size_bytes": pa.array([len(f.data) for f in files.values()], pa.int64()),
+    }))
+    cur.execute("""INSERT OR IGNORE INTO files (file_id, name, path, format, size_bytes, uploaded_by)
+                   SELECT file_id, name, path, format, size_bytes, ? FROM _new_files""", [uploaded_by])
+    cur.unregister("_new_files")
+    pairs = sorted({(ids[i["run"].run_key], f.sha256) for i in items for f in i["files"]})
+    cur.register("_new_run_files", pa.table({"run_id": [p[0] for p in pairs], "file_id": [p[1] for p in pairs]}))
+    cur.execute("INSERT INTO run_files (run_id, file_id) SELECT run_id, file_id FROM _new_run_files")
+    cur.unregister("_new_run_files")
+    for table, columns, json_cols, value in (
+            ("task_scores", TASK_SCORE_COLUMNS, ("extra",), "value_raw"),
+            ("samples", SAMPLE_COLUMNS, ("reference", "extra"), "score_raw")):
+        frames = []
+        for i in items:
+            f = i["run"].frame(table, i["parts"])
+            if f is None:
+                continue
+            if table == "task_scores":
+                f["scale"] = f["scale"].fillna(i["scale"]) if "scale" in f else i["scale"]
+            frames.append(f.assign(_run_id=ids[i["run"].run_key]))
+        if not frames:
+            continue
+        df = pd.concat(frames, ignore_index=True)
+        arrow = _conform(df, columns, json_cols).append_column("_run_id", pa.array(df["_run_id"].to_numpy()))
+        cur.register("_new_rows", arrow)
+        if table == "task_scores":
+            cur.execute(f"""INSERT INTO task_scores
+                SELECT _run_id, task, length_value, length_label, metric, scale, value_raw,
+                       {normalise_sql('scale', 'value_raw')}, n_samples, file_id, extra FROM _new_rows""")
+        else:
+            cur.execute(f"""INSERT INTO samples
+                SELECT _run_id, task, row_index, sample_id, prediction, reference, length_value, length_label,
+                       score_raw, scale, {normalise_sql('scale', 'score_raw')}, scorer, file_id, extra FROM _new_rows""")
+        cur.unregister("_new_rows")
+    return ids
