@@ -166,16 +166,16 @@ def to_published(frame: pd.DataFrame, mapping: pd.DataFrame, benchmark: str, sou
     model_cols = mapping.loc[mapping["role"] == "model", "column"].tolist()
     if len(model_cols) != 1:
         raise ValueError(f"exactly one column must be the model column, found {len(model_cols)}")
-    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    records = frame.set_axis([str(c) for c in frame.columns], axis=1).to_dict("records")
+    maps = [m for m in mapping.to_dict("records") if m["role"] in ("length", "task", "average")]
     row_len = mapping.loc[mapping["role"] == "row_length", "column"].tolist()
     task_cols = mapping[mapping["role"] == "task"]
     member_tasks = ";".join(dict.fromkeys(task_cols["task"].fillna(task_cols["column"])))
     out, skipped, base = [], [], None
-    for _, r in frame.iterrows():
-        raw = str(r[model_cols[0]])
-        name, _, note = raw.partition(_NOTE_SEP.strip())
+    for r in records:
+        name, _, note = str(r[model_cols[0]]).partition(_NOTE_SEP.strip())
         name = _clean_model(name)
-        values = {c: parse_number(r[c]) for c in mapping.loc[mapping["role"].isin(["length", "task", "average"]), "column"]}
+        values = [parse_number(r[m["column"]]) for m in maps]
         if not name:
             continue
         if name.lower() in REFERENCE_ROWS:
@@ -186,22 +186,21 @@ def to_published(frame: pd.DataFrame, mapping: pd.DataFrame, benchmark: str, sou
             model, setting = base, name.lstrip("+- ").strip()
         else:
             model = base = name
-        if all(v is None for v in values.values()):
+        if all(v is None for v in values):
             continue  # a group row (or a row not run at all)
         row_length = parse_length(str(r[row_len[0]])) if row_len else None
-        for _, m in mapping.iterrows():
-            v = values.get(m["column"])
-            if m["role"] not in ("length", "task", "average") or v is None:
+        note = " ".join(note.split()) or None
+        for m, v in zip(maps, values):
+            if v is None:
                 continue
             label, length = (m["length_label"], m["length_value"]) if m["role"] == "length" else \
                 (row_length if row_length else (None, None))
             col_setting = m["setting"] if isinstance(m["setting"], str) and m["setting"] else None
             out.append({"benchmark": benchmark, "model": model,
-                        "setting": "; ".join(s for s in (setting, col_setting) if s) or None,
+                        "setting": "; ".join(x for x in (setting, col_setting) if x) or None,
                         "task": (m["task"] or m["column"]) if m["role"] == "task" else (task if m["role"] == "length" else None),
                         "tasks": member_tasks if m["role"] == "average" else None,
-                        "length_label": label, "length_value": length, "value": v, "source": source,
-                        "note": " ".join(note.split()) or None})
+                        "length_label": label, "length_value": length, "value": v, "source": source, "note": note})
     cols = ["benchmark", "model", "setting", "task", "tasks", "length_label", "length_value", "value", "source", "note"]
     return pd.DataFrame(out, columns=cols), skipped
 

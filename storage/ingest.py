@@ -249,7 +249,7 @@ def commit(
                         model=models.get(key) or run.model,
                         model_source="user" if models.get(key) else run.model_source,
                         label=labels.get(key), scale=scales.get(key) or run.score_scale)
-            if run.existing_run_id is None and run.frame("niah_trials", parts) is None:
+            if run.existing_run_id is None and not any(p.niah_trials is not None and len(p.niah_trials) for p in parts):
                 batch.append(item)
             else:
                 written[key] = writer.write_run(cur, **item, uploaded_by=uploaded_by, formats=formats)

@@ -256,18 +256,23 @@ def write_new_runs(cur: duckdb.DuckDBPyConnection, items: list[dict], *, uploade
     for table, columns, json_cols, value in (
             ("task_scores", TASK_SCORE_COLUMNS, ("extra",), "value_raw"),
             ("samples", SAMPLE_COLUMNS, ("reference", "extra"), "score_raw")):
-        frames = []
+        frames, run_ids, file_ids, scales = [], [], [], []
         for i in items:
-            f = i["run"].frame(table, i["parts"])
-            if f is None:
-                continue
-            if table == "task_scores":
-                f["scale"] = f["scale"].fillna(i["scale"]) if "scale" in f else i["scale"]
-            frames.append(f.assign(_run_id=ids[i["run"].run_key]))
+            for p in i["parts"]:
+                f = getattr(p, table)
+                if f is None or not len(f):
+                    continue
+                frames.append(f)
+                run_ids.append(np.full(len(f), ids[i["run"].run_key]))
+                file_ids += [p.file_id] * len(f)
+                scales += [i["scale"]] * len(f)
         if not frames:
             continue
         df = pd.concat(frames, ignore_index=True)
-        arrow = _conform(df, columns, json_cols).append_column("_run_id", pa.array(df["_run_id"].to_numpy()))
+        df["file_id"] = file_ids
+        if table == "task_scores":
+            df["scale"] = df["scale"].fillna(pd.Series(scales)) if "scale" in df else scales
+        arrow = _conform(df, columns, json_cols).append_column("_run_id", pa.array(np.concatenate(run_ids)))
         cur.register("_new_rows", arrow)
         if table == "task_scores":
             cur.execute(f"""INSERT INTO task_scores

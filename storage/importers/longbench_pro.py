@@ -35,6 +35,7 @@ BREAKDOWNS = {"average_contextual_requirement_metric": ("contextual_requirement"
               "average_primary_task_metric": ("primary_task", "task"),
               "average_language_metric": ("language", "language")}
 BUCKET_RE = re.compile(r"^(\d+)([kKmM])$")
+COLUMNS = ["task", "metric", "scale", "value_raw", "length_label", "length_value"]
 COUNTS = ("date", "total_questions_num", "inference_iterations", "total_samples_num", "fail_samples_num",
           "inference_inconsistent_samples_num")
 
@@ -127,7 +128,8 @@ def parse(src: SourceFile) -> list[ParsedFile]:
         model=model, model_source=source,
         label=f"{model} · {mode}" + (f" · {int(m['context']) // 1000}k input" if m else "") if model else None,
         evaluator="LongBench Pro task metrics (mean over inference iterations)",
-        config=config, inferred=inferred, notes=notes, task_scores=pd.DataFrame(records),
+        config=config, inferred=inferred, notes=notes,
+        task_scores=pd.DataFrame({c: [r[c] for r in records] for c in COLUMNS}),
     )]
 
 
