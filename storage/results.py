@@ -207,16 +207,16 @@ def run_task_scores(store: Store, run_ids: list[int]) -> pd.DataFrame:
     """Task scores of the given runs for the published-number check.
 
     Columns: run_id, task, length_value, length_label, metric, scale, value_raw, value, n_samples.
-    Samples-only runs contribute their per-task sample means (metric 'mean sample score', scale
+    Measures (memory, throughput: ``storage.scales.MEASURE_SCALES``) are left out. Samples-only runs contribute their per-task sample means (metric 'mean sample score', scale
     'frac_0_1').
     """
     if not run_ids:
         return _empty(["run_id", "task", "length_value", "length_label", "metric", "scale", "value_raw", "value",
                        "n_samples"])
     return store.cursor().execute(
-        """
+        f"""
         SELECT run_id, task, length_value, length_label, metric, scale, value_raw, value, n_samples
-        FROM task_scores WHERE run_id IN (SELECT unnest(?))
+        FROM task_scores WHERE run_id IN (SELECT unnest(?)) AND {metric_kind_sql('scale')} <> 'measure'
         UNION ALL
         SELECT run_id, task, length_value, length_label, 'mean sample score', 'frac_0_1', avg(score), avg(score),
                count(score)
