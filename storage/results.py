@@ -55,7 +55,7 @@ def length_observations(store: Store, run_ids: list[int]) -> pd.DataFrame:
     Columns: run_id, source ('trials' | 'samples' | 'tasks'), task, stratum (task for samples,
     '' otherwise: the bootstrap resamples within strata), length_value (DOUBLE or NaN),
     length_label (str or None), length_unit, tokenizer, metric_kind ('score' for 0..1 scores |
-    'perplexity' | 'measure': memory, throughput), value, count.
+    'perplexity'), value, count. Measures (memory, throughput) are not scores by length: left out.
     """
     if not run_ids:
         return _empty(["run_id", "source", "task", "stratum", "length_value", "length_label", "length_unit",
@@ -86,6 +86,7 @@ def length_observations(store: Store, run_ids: list[int]) -> pd.DataFrame:
         FROM task_scores k JOIN sel r USING (run_id)
         WHERE k.run_id NOT IN (SELECT run_id FROM trial_runs) AND k.run_id NOT IN (SELECT run_id FROM sample_runs)
           AND k.value IS NOT NULL AND (k.length_value IS NOT NULL OR k.length_label IS NOT NULL)
+          AND {metric_kind_sql('k.scale')} <> 'measure'
         ORDER BY 1, 5, 6, 3, 10
         """,
         [list(map(int, run_ids))],
@@ -141,19 +142,19 @@ def run_cells(store: Store, run_id: int) -> pd.DataFrame:
 
     NIAH runs: row = depth percent, column = context length, value = mean 0..1 score, n = trials.
     Other runs: row = task, column = length label (or value, or 'all'), value = the task score
-    (0..1, or perplexity), n = samples behind it.
+    (0..1, or perplexity), n = samples behind it. Measures (memory, throughput) are left out.
 
     Columns: row, column, column_order (numeric for sorting), value, n.
     """
     return store.cursor().execute(
-        """
+        f"""
         SELECT depth_percent::VARCHAR AS row, context_length::VARCHAR AS column,
                context_length::DOUBLE AS column_order, depth_percent AS row_order, avg(score) AS value, count(score) AS n
         FROM niah_trials WHERE run_id = ? GROUP BY ALL
         UNION ALL
         SELECT task, coalesce(length_label, CAST(length_value AS BIGINT)::VARCHAR, 'all'),
                coalesce(length_value, 0), 0, avg(value), sum(n_samples)
-        FROM task_scores WHERE run_id = ? AND value IS NOT NULL
+        FROM task_scores WHERE run_id = ? AND value IS NOT NULL AND {metric_kind_sql('scale')} <> 'measure'
               AND NOT EXISTS (SELECT 1 FROM niah_trials WHERE run_id = ?)
         GROUP BY ALL
         UNION ALL

@@ -69,12 +69,21 @@ def pick_runs(runs: pd.DataFrame, key: str = "runs", label: str = "Runs", defaul
 
 def combine_toggle(runs: pd.DataFrame, default: bool) -> dict[int, str] | None:
     """Sidebar checkbox (URL ``combine=1|0``): one line per model and benchmark instead of per run
-    (RULER writes one run per sequence length). Returns run_id -> series name, or None when off."""
+    (RULER writes one run per sequence length). Runs carrying a KV-cache method and setting (HELMET
+    study: one run per model x method x setting x length) join per model, benchmark, method and setting,
+    so each method is its own line. Returns run_id -> series name, or None when off."""
     url_state.seed("combine", default, url_state.parse_bool)
     st.sidebar.checkbox("One line per model and benchmark", key="combine",
                         help="Join runs of the same model and benchmark (e.g. RULER's one run per length).")
     url_state.publish("combine")
     if not st.session_state["combine"]:
         return None
-    return {int(r.run_id): f"{r.model if isinstance(r.model, str) else r.label} · {r.benchmark}"
+    return {int(r.run_id): f"{r.model if isinstance(r.model, str) else r.label} · {r.benchmark}" + _method(r.config)
             for r in runs.itertuples()}
+
+
+def _method(config) -> str:
+    """' · <method> <setting>' for a run with a KV-cache method in its config, else ''."""
+    if not isinstance(config, dict) or not config.get("kv_cache_method"):
+        return ""
+    return f" · {config['kv_cache_method']} {config.get('kv_cache_setting') or ''}".rstrip()
