@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.summhay import COVERAGE, judge_agreement
+from analysis.summhay import COVERAGE, insight_scores, judge_agreement, system_scores
 from storage.importers.parsed import ParsedFile
 from storage.importers.source import SourceFile, require
 
@@ -90,6 +90,10 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     long = df.melt(id_vars=["record", "insight_id"], value_vars=[HUMAN, *judges], var_name="scorer", value_name="coverage")
     agreement = judge_agreement(long.assign(item=long["record"].astype(str) + ":" + long["insight_id"]).dropna(subset=["coverage"]))
     agree = {r["judge"]: {"pearson_r": round(r["pearson r"], 6), "n": int(r["n"])} for _, r in agreement.iterrows()}
+    scored = long.dropna(subset=["coverage"]).assign(system=lambda d: d["record"].map(df.groupby("record")["summkey"].first()))
+    # no gold documents in this file: citation and joint come out NaN (insight_scores with gold=None)
+    per_insight = pd.DataFrame([insight_scores(c, None, None) for c in scored["coverage"]], index=scored.index)
+    by_system = system_scores(pd.concat([scored[["system", "scorer"]], per_insight], axis=1))
     out = []
     for summkey, g in df.groupby("summkey", sort=False):
         retriever, summarizer = split_system(summkey)
@@ -103,7 +107,8 @@ def parse(src: SourceFile) -> list[ParsedFile]:
                        "candidate_id": r["candidate_id"], "subtopic": r["subtopic"], "haystack": r["haystack"]}
                       for _, r in g.iterrows()],
         })
-        judge_cov = {j: round(float(g[j].mean()), 6) for j in judges if g[j].notna().any()}
+        mine = by_system[by_system["system"] == summkey].set_index("scorer")["coverage"]
+        judge_cov = {j: round(float(mine[j]), 6) for j in judges if j in mine}
         out.append(ParsedFile(
             format=FORMAT, run_key=f"{FORMAT}:{src.path}:{summkey}", benchmark="summhay",
             score_scale="frac_0_1", length_unit=None, model=summarizer, model_source="field",
@@ -117,7 +122,7 @@ def parse(src: SourceFile) -> list[ParsedFile]:
             notes=["citation and joint scores need each insight's gold documents (in the haystack files), "
                    "which this file does not hold: not computed"],
             task_scores=pd.DataFrame([{"task": "coverage", "metric": "human", "scale": "frac_0_1",
-                                       "value_raw": float(g[HUMAN].mean()), "n_samples": len(g),
+                                       "value_raw": float(mine[HUMAN]), "n_samples": len(g),
                                        "extra": {"judges": judge_cov}}]),
             samples=samples,
         ))
