@@ -95,3 +95,33 @@ def test_upload_preview_lists_scale_and_lengths_per_column(store):
     assert table.loc["Completion Rate", "scale"].startswith("percent 0-100")
     assert table.loc["Accuracy Once", "scale"].startswith("fraction 0-1")
     assert table.loc["Accuracy Once", "lengths"] == "16,000, 32,000"
+
+
+def test_upload_preview_widgets_set_the_helmet_length(tmp_path, monkeypatch):
+    monkeypatch.setenv("LONGSCOPE_DB", str(tmp_path / "up.duckdb"))
+
+    def script():
+        import streamlit as st
+
+        from storage.db import open_store
+        from storage.importers.source import SourceFile
+        from storage.ingest import prepare
+        from ui import upload_preview
+
+        path = st.session_state["fixture"]
+        plan = prepare([SourceFile(path, open(path, "rb").read())], open_store())
+        upload_preview.evaluation_length(plan)
+        for run in plan.runs.values():
+            upload_preview.show(run)
+        st.session_state["lengths"] = sorted({v for r in plan.runs.values() for p in r.parts
+                                              for v in p.task_scores["length_value"]})
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.session_state["fixture"] = str(FIX / "helmet_leaderboard" / "agg_results.csv")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="helmet_leaderboard_length").value == 131072
+    assert at.session_state["lengths"] == [131072.0]
+    assert any("**model** GPT-4 (from the field)" in c.value and "128K input tokens" in c.value for c in at.caption)
+    at.number_input(key="helmet_leaderboard_length").set_value(32768).run()
+    assert at.session_state["lengths"] == [32768.0]
