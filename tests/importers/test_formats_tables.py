@@ -18,7 +18,7 @@ from storage.importers import published_table, registry
 from storage.importers.source import FormatError, SourceFile
 from storage.published import delete_published, save_published, stored_published
 
-FIX = Path(__file__).parent / "fixtures" / "published_tables"
+FIX = Path(__file__).parent / "fixtures" / "published_table"
 QWEN = "QwenLM__Qwen/README.md"
 
 

@@ -16,7 +16,7 @@ from ui.upload_preview import detected
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "importers" / "fixtures"
-NOLIMA_TABLE = (FIX / "published_tables" / "nolima_readme.md").read_text(encoding="utf-8")
+NOLIMA_TABLE = (FIX / "published_table" / "nolima_readme.md").read_text(encoding="utf-8")
 
 
 def _src(path: Path) -> SourceFile:
