@@ -20,7 +20,8 @@ SCALES: dict[str, tuple[str, str]] = {
 
 #: scale id -> short readable name (for pickers and legends)
 LABELS: dict[str, str] = {"judge_1_10": "judge 1-10", "binary": "binary 0/1", "bool": "boolean",
-                          "pct_0_100": "percent 0-100", "frac_0_1": "fraction 0-1", "perplexity": "perplexity"}
+                          "pct_0_100": "percent 0-100", "frac_0_1": "fraction 0-1", "perplexity": "perplexity",
+                          "gigabytes": "memory GB", "samples_per_s": "samples per second"}
 
 #: scales whose normalised value is a 0..1 "higher is better" score
 BOUNDED_SCALES = {"judge_1_10", "binary", "bool", "pct_0_100", "frac_0_1"}
