@@ -7,7 +7,7 @@ tokens, so that is the documented default, shown in the upload preview where the
 (:func:`set_evaluation_length`). ``Context Window (K)`` is the model's *claimed* window (metadata,
 never the test length). Model names are display names (``Llama-3.1-8B-Inst``), not Hugging Face ids:
 the preview's Model field maps them. Columns are matched by name; unknown columns go to ``extra``.
-See ../shared/notes/result_formats.md §19 (F17).
+See docs/result_formats.md §19 (F17).
 """
 from __future__ import annotations
 

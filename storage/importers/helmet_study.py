@@ -15,7 +15,7 @@ three files of a folder merge into that run by the key (never by position: their
   ``2k``/``5k``/``8k`` is LongProc's *output* length setting (unit ``output_tokens``);
 * empty cell = not run (skipped, never 0).
 
-See ../shared/notes/result_formats.md §19 (F18).
+See docs/result_formats.md §19 (F18).
 """
 from __future__ import annotations
 

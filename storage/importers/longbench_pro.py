@@ -14,7 +14,7 @@ truncated in the middle); the model is only the folder name. Scores are 0-1. Sto
   ``<breakdown>: <key>`` (metric ``average``, and ``bon_<k>``).
 
 Unknown top-level keys are kept in ``config['extra']``. Check: ``average_overall_metric`` equals the
-mean of the iteration metrics. See ../shared/notes/result_formats.md §19 (F21).
+mean of the iteration metrics. See docs/result_formats.md §19 (F21).
 """
 from __future__ import annotations
 

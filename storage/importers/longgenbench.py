@@ -8,7 +8,7 @@ Columns mix scales in one row: ``Completion Rate`` is 0-100, the accuracies 0-1.
 per column (documented columns: as documented, checked against the values; other columns: 0-1 when
 every value is within 0-1, else 0-100) and shown in the preview. ``Average Accuracy`` (the mean of the
 three accuracies) is kept in ``extra``, not stored as a fourth task. One run per model.
-See ../shared/notes/result_formats.md §19 (F22).
+See docs/result_formats.md §19 (F22).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Such a file holds *published numbers*, not a run: it is recognised here so an upload says what it
 is, and read on the Published-number check page ("Read a published table"), where the user picks the
 table and confirms the column mapping (:mod:`analysis.result_tables`) before the numbers are stored
-(``storage.published``). See ../shared/notes/result_formats.md §19 (F20, F23, F24).
+(``storage.published``). See docs/result_formats.md §19 (F20, F23, F24).
 """
 from __future__ import annotations
 

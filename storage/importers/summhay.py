@@ -13,7 +13,7 @@ Stored: one run per system; one sample per (summary, insight) scored with the hu
 score, the judges' in ``config``, and the human-vs-judge Pearson agreement over the whole file in
 ``config``. Citation and joint scores need each insight's gold documents, which live in the haystack
 files (``documents[].insights_included``), not in this file: they are reported as not computable.
-See ../shared/notes/result_formats.md §19 (F19).
+See docs/result_formats.md §19 (F19).
 """
 from __future__ import annotations
 

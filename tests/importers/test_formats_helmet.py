@@ -1,6 +1,6 @@
 """HELMET leaderboard CSV (F17) and HELMET KV-cache study CSVs (F18).
 
-Expected values: ../shared/notes/result_formats.md §19 (F17, F18), recomputed by hand from the rows.
+Expected values: docs/result_formats.md §19 (F17, F18), recomputed by hand from the rows.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """SummHay judged summaries (F19), LongBench Pro summary JSON (F21), LongGenBench CSV (F22).
 
-Expected values: ../shared/notes/result_formats.md §19 (F19 checks computed from the real file) and,
+Expected values: docs/result_formats.md §19 (F19 checks computed from the real file) and,
 for the hand-written fixtures, computed by hand from the values written in them.
 """
 from __future__ import annotations

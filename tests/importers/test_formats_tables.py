@@ -1,7 +1,7 @@
 """Published result tables (F20 README tables, F23 LongBench v2 leaderboard page, F24 NoLiMa README)
 read into published numbers, stored (migration 0004) and used by the Published-number check.
 
-Expected values: ../shared/notes/result_formats.md §19 (F20 check on the Qwen README; F23's
+Expected values: docs/result_formats.md §19 (F20 check on the Qwen README; F23's
 Overall = (192 x Easy + 311 x Hard) / 503) and NoLiMa's published effective lengths.
 """
 from __future__ import annotations
