@@ -35,7 +35,9 @@ BREAKDOWNS = {"average_contextual_requirement_metric": ("contextual_requirement"
               "average_primary_task_metric": ("primary_task", "task"),
               "average_language_metric": ("language", "language")}
 BUCKET_RE = re.compile(r"^(\d+)([kKmM])$")
-COLUMNS = ["task", "metric", "scale", "value_raw", "length_label", "length_value"]
+ITERATION_RE = re.compile(r"inference_iteration_\d+_overall_metric")
+BON_RE = re.compile(r"BoN-\d+")
+PASS_RE = re.compile(r"pass@\d+")
 COUNTS = ("date", "total_questions_num", "inference_iterations", "total_samples_num", "fail_samples_num",
           "inference_inconsistent_samples_num")
 
@@ -58,43 +60,48 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     obj = src.json()
     if not isinstance(obj, dict):
         raise src.error(None, f"expected a JSON object, found {type(obj).__name__}")
-    records: list[dict] = []
+    records: list[tuple] = []  # (task, metric, value, bucket label, key path for errors)
 
     def add(task, metric, value, key, label=None):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise src.error(f"field '{key}'", f"expected a number, found {value!r:.40}")
-        if not 0 <= value <= 1:
-            raise src.error(f"field '{key}'", f"{value} is outside 0-1 (LongBench Pro scores are fractions)")
-        records.append({"task": task, "metric": metric, "scale": "frac_0_1", "value_raw": float(value),
-                        "length_label": label, "length_value": _bucket(src, label, key) if label else None})
+        if type(value) not in (float, int) or not 0 <= value <= 1:
+            _bad_value(src, ".".join(key), value)
+        records.append((task, metric, float(value), label, key))
 
-    add("overall", "average", require(src, obj, "average_overall_metric", (int, float)), "average_overall_metric")
+    add("overall", "average", require(src, obj, "average_overall_metric", (int, float)), ("average_overall_metric",))
     for bucket, v in require(src, obj, "average_token_length_metric", dict).items():
-        add("overall", "average", v, f"average_token_length_metric.{bucket}", bucket)
+        add("overall", "average", v, ("average_token_length_metric", bucket), bucket)
     for key, (name, title) in BREAKDOWNS.items():
         for sub, v in (obj.get(key) or {}).items():
-            add(f"{title}: {sub}", "average", v, f"{key}.{sub}")
-    iterations = sorted(k for k in obj if re.fullmatch(r"inference_iteration_\d+_overall_metric", k))
+            add(f"{title}: {sub}", "average", v, (key, sub))
+    iterations = sorted(k for k in obj if ITERATION_RE.fullmatch(k))
     for k in iterations:
-        add("overall", f"iteration_{k.split('_')[2]}", obj[k], k)
-    for k in sorted(k for k in obj if re.fullmatch(r"BoN-\d+", k)):
+        add("overall", f"iteration_{k.split('_')[2]}", obj[k], (k,))
+    for k in sorted(k for k in obj if BON_RE.fullmatch(k)):
         bon, n = obj[k], k.split("-")[1]
         if not isinstance(bon, dict):
             raise src.error(f"field '{k}'", "expected an object")
-        add("overall", f"bon_{n}", require(src, bon, "overall_metric", (int, float), f"{k}."), f"{k}.overall_metric")
+        metric = f"bon_{n}"
+        add("overall", metric, require(src, bon, "overall_metric", (int, float), f"{k}."), (k, "overall_metric"))
         for bucket, v in (bon.get("token_length") or {}).items():
-            add("overall", f"bon_{n}", v, f"{k}.token_length.{bucket}", bucket)
+            add("overall", metric, v, (k, "token_length", bucket), bucket)
         for key, (name, title) in BREAKDOWNS.items():
             for sub, v in (bon.get(name) or {}).items():
-                add(f"{title}: {sub}", f"bon_{n}", v, f"{k}.{name}.{sub}")
-    for k in sorted(k for k in obj if re.fullmatch(r"pass@\d+", k)):
-        add("overall", k, obj[k], k)
+                add(f"{title}: {sub}", metric, v, (k, name, sub))
+    for k in sorted(k for k in obj if PASS_RE.fullmatch(k)):
+        add("overall", k, obj[k], (k,))
+    buckets = {}
+    for r in records:
+        if r[3] is not None and r[3] not in buckets:
+            buckets[r[3]] = _bucket(src, r[3], ".".join(r[4]))
+    tasks, metrics, values, labels, _ = zip(*records)
+    scores = pd.DataFrame({"task": tasks, "metric": metrics, "scale": "frac_0_1", "value_raw": values,
+                           "length_label": labels, "length_value": [buckets.get(lab) for lab in labels]})
 
     m = NAME_RE.match(src.name)
     inferred, notes = {}, []
     config = {k: obj[k] for k in COUNTS if k in obj}
     known = {"average_overall_metric", "average_token_length_metric", *BREAKDOWNS, *iterations, *COUNTS}
-    extra = {k: v for k, v in obj.items() if k not in known and not re.fullmatch(r"BoN-\d+|pass@\d+", k)}
+    extra = {k: v for k, v in obj.items() if k not in known and not (BON_RE.fullmatch(k) or PASS_RE.fullmatch(k))}
     if extra:
         config["extra"] = extra
         notes.append(f"unknown keys kept in config: {', '.join(extra)}")
@@ -129,8 +136,15 @@ def parse(src: SourceFile) -> list[ParsedFile]:
         label=f"{model} · {mode}" + (f" · {int(m['context']) // 1000}k input" if m else "") if model else None,
         evaluator="LongBench Pro task metrics (mean over inference iterations)",
         config=config, inferred=inferred, notes=notes,
-        task_scores=pd.DataFrame({c: [r[c] for r in records] for c in COLUMNS}),
+        task_scores=scores,
     )]
+
+
+def _bad_value(src: SourceFile, key: str, value) -> None:
+    """Raise the error for a score that is not a number in 0-1."""
+    if type(value) not in (float, int):
+        raise src.error(f"field '{key}'", f"expected a number, found {value!r:.40}")
+    raise src.error(f"field '{key}'", f"{value} is outside 0-1 (LongBench Pro scores are fractions)")
 
 
 def _bucket(src: SourceFile, label: str, key: str) -> float:

@@ -39,6 +39,9 @@ class SourceFile:
         data: the raw bytes.
         disk_path: the file on disk ``data`` was read from (set by ``storage.sources.from_paths``),
             so that a reader such as DuckDB can stream it itself; None for uploads and zip members.
+
+    ``path`` is not changed after construction: its parts (name, stem, suffix, folders) are computed
+    once, as every importer's ``detect`` reads them.
     """
 
     path: str
@@ -46,24 +49,24 @@ class SourceFile:
     notes: list[str] = field(default_factory=list)
     disk_path: str | None = None
 
-    @property
+    @cached_property
     def name(self) -> str:
         return PurePosixPath(self.path).name
 
-    @property
+    @cached_property
     def stem(self) -> str:
         return PurePosixPath(self.path).stem
 
-    @property
+    @cached_property
     def suffix(self) -> str:
         return PurePosixPath(self.path).suffix.lower()
 
-    @property
+    @cached_property
     def parts(self) -> tuple[str, ...]:
         """Folder names from the outermost to the file's parent."""
         return PurePosixPath(self.path).parts[:-1]
 
-    @property
+    @cached_property
     def folder(self) -> str:
         return str(PurePosixPath(self.path).parent)
 
