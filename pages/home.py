@@ -1,15 +1,13 @@
 """Home: what LongScope is for, what to do first, and the runs stored so far."""
 import streamlit as st
 
-from storage.runs import list_runs
-from ui.store import get_store
+from ui import data
+from ui.page import page_setup
 
-store = get_store()
-st.title("LongScope")
-st.caption("Interactive analysis of long-context LLM evaluations: NIAH, RULER, LongBench, BABILong, "
-           "InfiniteBench, L-Eval, HELMET, lm-evaluation-harness.")
+_, fp = page_setup("LongScope", "Interactive analysis of long-context LLM evaluations: NIAH, RULER, LongBench, "
+                   "BABILong, InfiniteBench, L-Eval, HELMET, lm-evaluation-harness.")
 
-runs = list_runs(store)
+runs = data.runs(fp)
 if runs.empty:
     st.info("The store is empty. Bring in the result files your harness wrote:")
     st.markdown(

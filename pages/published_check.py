@@ -6,13 +6,14 @@ from analysis.published import check_run, matches, user_row
 from analysis.filters import filter_runs
 from ui import data, downloads, url_state
 from ui.filters import pick_runs, sidebar_filters
+from ui.page import page_setup
 
-st.title("Published-number check")
-st.caption("Each run is set beside the numbers published for the same model and benchmark (shipped: RULER README "
-           "main table, InfiniteBench, L-Eval and LongBench README numbers; or entered below). Aggregates are "
-           "recomputed over the run's own tasks, and a missing, extra or collapsed task (below half the run's "
-           "median task score) is named rather than averaged away.")
-store, fp = data.store()
+_, fp = page_setup(
+    "Published-number check",
+    "Each run is set beside the numbers published for the same model and benchmark (shipped: RULER README "
+    "main table, InfiniteBench, L-Eval and LongBench README numbers; or entered below). Aggregates are "
+    "recomputed over the run's own tasks, and a missing, extra or collapsed task (below half the run's "
+    "median task score) is named rather than averaged away.")
 runs = data.runs(fp)
 shipped = data.published()
 
