@@ -1,6 +1,16 @@
 """The one way a page starts: :func:`page_setup` draws the title, opens the store, takes its
 fingerprint and handles the two states every page shares (the database held by another process,
-and an empty store)."""
+and an empty store).
+
+It also makes deep links work on a fresh server. Streamlit decides once per process, when the
+first browser session starts, whether the app uses its older ``pages/`` folder discovery: it does
+whenever a ``pages/`` folder sits beside ``app.py``, so that first run executes the page file the
+URL names *instead of* ``app.py`` (until ``st.navigation`` runs once, which turns discovery off for
+the process). A URL path unknown to the discovery (``/heatmap`` for ``pages/niah_heatmap.py``)
+then showed "Page not found" before ``app.py``'s navigation routed it. Hence ``app.py`` uses the
+file names as URL paths (both agree), and a page run by the discovery turns it off and reruns,
+so ``app.py`` (layout, navigation) runs the same page.
+"""
 from __future__ import annotations
 
 import streamlit as st
@@ -22,6 +32,7 @@ def page_setup(title: str, caption: str | None = None, *, needs_runs: bool = Fal
         (store, fingerprint): pass the fingerprint to the cached loaders of :mod:`ui.data` and
         :mod:`ui.probe_data`; the store only to code that writes (probe jobs).
     """
+    _leave_pages_folder_discovery()
     st.title(title)
     if caption:
         st.caption(caption)
@@ -36,3 +47,13 @@ def page_setup(title: str, caption: str | None = None, *, needs_runs: bool = Fal
         st.page_link("pages/upload.py", label="Upload results", icon=":material/upload_file:")
         st.stop()
     return store, fp
+
+
+def _leave_pages_folder_discovery() -> None:
+    """Rerun through ``app.py`` when Streamlit ran this page by its ``pages/`` folder discovery
+    (only the first run of a fresh server process; see the module docstring)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False  # what st.navigation sets on its first call
+        st.rerun()

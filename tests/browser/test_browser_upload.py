@@ -33,7 +33,7 @@ def test_upload_preview_name_and_store(app_url, browser, real_data, tmp_path):
     assert "1 file(s) with errors were not stored" in body
     run_id = int(re.search(r"Stored 1 run\(s\): run (\d+)", body).group(1))
     # the stored run is on the heatmap: GPT-4-128k grid mean 9.44 (docs/result_formats.md §17) -> (9.44 - 1) / 9
-    page.goto(f"{app_url}/heatmap?runs={run_id}", wait_until="networkidle")
+    page.goto(f"{app_url}/niah_heatmap?runs={run_id}", wait_until="networkidle")
     page.get_by_text("gpt-4-1106-preview · mean score (0..1)").wait_for(timeout=60_000)
     assert "0.938" in page.inner_text("body")
     assert "225 cells, 225 trials, 0 missing" in page.inner_text("body")
