@@ -32,14 +32,21 @@ class StoreFingerprint(NamedTuple):
 
 
 def store_fingerprint(store: Store) -> StoreFingerprint:
-    """The current :class:`StoreFingerprint` of ``store`` (one cheap statement: counts and maxima)."""
-    row = store.cursor().execute(
-        """SELECT (SELECT count(*) FROM runs), (SELECT coalesce(max(run_id), 0) FROM runs),
-                  (SELECT coalesce(bit_xor(hash(run_id, label, model, config)), 0) FROM runs),
-                  (SELECT count(*) FROM files), (SELECT count(*) FROM niah_trials),
-                  (SELECT count(*) FROM task_scores), (SELECT count(*) FROM samples),
-                  (SELECT count(*) FROM probe_runs), (SELECT coalesce(max(probe_id), 0) FROM probe_runs),
-                  (SELECT count(*) FROM traceback_runs),
-                  (SELECT coalesce(max(traceback_id), 0) FROM traceback_runs)"""
-    ).fetchone()
-    return StoreFingerprint(store.path, *(int(v) for v in row))
+    """The current :class:`StoreFingerprint` of ``store`` (one cheap statement: counts and maxima,
+    one row per table; a few ms on a store of 1M trials)."""
+    # one UNION ALL branch per table: DuckDB plans a SELECT of many scalar subqueries far slower
+    rows = store.cursor().execute(
+        """SELECT 0, count(*), coalesce(max(run_id), 0), coalesce(bit_xor(hash(run_id, label, model, config)), 0)
+           FROM runs
+           UNION ALL SELECT 1, count(*), 0, 0 FROM files
+           UNION ALL SELECT 2, count(*), 0, 0 FROM niah_trials
+           UNION ALL SELECT 3, count(*), 0, 0 FROM task_scores
+           UNION ALL SELECT 4, count(*), 0, 0 FROM samples
+           UNION ALL SELECT 5, count(*), coalesce(max(probe_id), 0), 0 FROM probe_runs
+           UNION ALL SELECT 6, count(*), coalesce(max(traceback_id), 0), 0 FROM traceback_runs
+           ORDER BY 1"""
+    ).fetchall()
+    runs, files, trials, scores, samples, probes, tracebacks = rows
+    return StoreFingerprint(store.path, int(runs[1]), int(runs[2]), int(runs[3]), int(files[1]), int(trials[1]),
+                            int(scores[1]), int(samples[1]), int(probes[1]), int(probes[2]), int(tracebacks[1]),
+                            int(tracebacks[2]))

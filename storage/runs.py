@@ -25,9 +25,8 @@ def list_runs(store: Store, *, kind: str | None = None, harness: str | None = No
         Columns run_id, label, model, model_source, benchmark, harness, evaluator, score_scale,
         length_unit, tokenizer, created_at, config (dict), kind ('trials' | 'samples' | 'tasks' |
         'empty': which table holds its scores, in that order of preference), tasks (distinct tasks
-        scored; 1 for NIAH runs), n_files, files (first file path), n_trials, n_lengths, n_depths,
-        max_trial (NIAH trials: count, distinct context lengths and depths, highest repeat index;
-        0 without trials), n_task_scores, n_samples, n_scored_samples.
+        scored; 1 for NIAH runs), n_files, files (first file path), n_trials (NIAH trials),
+        n_task_scores, n_samples, n_scored_samples.
 
     Raises:
         ValueError: an unknown ``kind``.
@@ -44,16 +43,13 @@ def list_runs(store: Store, *, kind: str | None = None, harness: str | None = No
                    CASE WHEN t.run_id IS NOT NULL THEN 1
                         ELSE coalesce(s.n_tasks, nullif(p.n_scored_tasks, 0), 0) END AS tasks,
                    coalesce(f.n_files, 0) AS n_files, f.first_path AS files,
-                   coalesce(t.n, 0) AS n_trials, coalesce(t.n_lengths, 0) AS n_lengths,
-                   coalesce(t.n_depths, 0) AS n_depths, coalesce(t.max_trial, 0) AS max_trial,
+                   coalesce(t.n, 0) AS n_trials,
                    coalesce(s.n, 0) AS n_task_scores,
                    coalesce(p.n, 0) AS n_samples, coalesce(p.n_scored, 0) AS n_scored_samples
             FROM runs r
             LEFT JOIN (SELECT rf.run_id, count(*) AS n_files, min(fl.path) AS first_path
                        FROM run_files rf JOIN files fl USING (file_id) GROUP BY rf.run_id) f USING (run_id)
-            LEFT JOIN (SELECT run_id, count(*) AS n, count(DISTINCT context_length) AS n_lengths,
-                              count(DISTINCT depth_percent) AS n_depths, max(trial) AS max_trial
-                       FROM niah_trials GROUP BY run_id) t USING (run_id)
+            LEFT JOIN (SELECT run_id, count(*) AS n FROM niah_trials GROUP BY run_id) t USING (run_id)
             LEFT JOIN (SELECT run_id, count(*) AS n, count(DISTINCT task) AS n_tasks
                        FROM task_scores GROUP BY run_id) s USING (run_id)
             LEFT JOIN (SELECT run_id, count(*) AS n, count(score) AS n_scored,
