@@ -15,7 +15,7 @@ GPT4 = "gkamradt__LLMTest_NeedleInAHaystack/original_results/OpenAI_Original_Res
 def test_upload_preview_name_and_store(app_url, browser, real_data, tmp_path):
     broken = tmp_path / "token_len_1000_depth_0_results.json"
     broken.write_text('{"model": "m", "context_length": 1000, "depth_percent": 0.0, "score": 10, "model_resp')
-    page = open_page(browser, f"{app_url}/upload-runs", height=1200)
+    page = open_page(browser, f"{app_url}/upload", height=1200)
     page.locator("input[type=file]").first.set_input_files([str(real_data / GPT4), str(broken)])
     page.get_by_text("1 · What was detected").wait_for(timeout=60_000)
     body = page.inner_text("body")
