@@ -75,7 +75,7 @@ def test_kimi_run_gets_a_published_comparison(store):
     p = ParsedFile(format="synthetic", run_key="kimi", benchmark="infinitebench", score_scale="pct_0_100",
                    length_unit=None, model="kimi-chat", model_source="folder", task_scores=ts)
     run_id = write_parsed(store, [p])["kimi"]
-    run = runs_overview(store).set_index("run_id").loc[run_id].copy()
+    run = list_runs(store).set_index("run_id").loc[run_id].copy()
     res = check_run(run, run_task_scores(store, [run_id]), load_published()).set_index("what")
     assert res.loc["passkey", "status"] == "matches" and res.loc["kv_retrieval", "delta"] == pytest.approx(-3.6)
     assert len(res) == 10 and (res["status"] == "not in run").sum() == 8
