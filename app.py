@@ -1,7 +1,9 @@
 """LongScope: interactive analysis of long-context LLM evaluations (Streamlit entry point).
 
 Run with ``streamlit run app.py``. This file only sets the page config and the navigation;
-each page lives in ``pages/``.
+each page lives in ``pages/``. A page's URL path is its file name (``/niah_heatmap``), as in
+Streamlit's ``pages/`` folder discovery, so a deep link opened first in a fresh server process
+finds the page in both (see :func:`ui.page.page_setup`).
 """
 import streamlit as st
 
@@ -10,21 +12,21 @@ st.set_page_config(page_title="LongScope", page_icon=":material/troubleshoot:", 
 PAGES = {
     "Results": [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/upload.py", title="Upload & runs", icon=":material/upload_file:", url_path="upload-runs"),
-        st.Page("pages/niah_heatmap.py", title="NIAH heatmap", icon=":material/grid_on:", url_path="heatmap"),
+        st.Page("pages/upload.py", title="Upload & runs", icon=":material/upload_file:"),
+        st.Page("pages/niah_heatmap.py", title="NIAH heatmap", icon=":material/grid_on:"),
     ],
     "Analysis": [
-        st.Page("pages/length_degradation.py", title="Length degradation", icon=":material/trending_down:", url_path="degradation"),
-        st.Page("pages/effective_length.py", title="Effective context length", icon=":material/straighten:", url_path="effective-length"),
-        st.Page("pages/depth.py", title="Depth (lost in the middle)", icon=":material/vertical_align_center:", url_path="lost-in-the-middle"),
-        st.Page("pages/correlation.py", title="Benchmark correlation", icon=":material/scatter_plot:", url_path="benchmark-correlation"),
-        st.Page("pages/compare_runs.py", title="Compare runs", icon=":material/compare_arrows:", url_path="compare"),
-        st.Page("pages/published_check.py", title="Published-number check", icon=":material/fact_check:", url_path="published"),
+        st.Page("pages/length_degradation.py", title="Length degradation", icon=":material/trending_down:"),
+        st.Page("pages/effective_length.py", title="Effective context length", icon=":material/straighten:"),
+        st.Page("pages/depth.py", title="Depth (lost in the middle)", icon=":material/vertical_align_center:"),
+        st.Page("pages/correlation.py", title="Benchmark correlation", icon=":material/scatter_plot:"),
+        st.Page("pages/compare_runs.py", title="Compare runs", icon=":material/compare_arrows:"),
+        st.Page("pages/published_check.py", title="Published-number check", icon=":material/fact_check:"),
     ],
     "Probes": [
-        st.Page("pages/probe_niah.py", title="Live NIAH sweep", icon=":material/science:", url_path="probe-niah"),
-        st.Page("pages/retrieval_heads.py", title="Retrieval heads", icon=":material/psychology:", url_path="retrieval-heads"),
-        st.Page("pages/traceback.py", title="Context traceback", icon=":material/manage_search:", url_path="context-traceback"),
+        st.Page("pages/probe_niah.py", title="Live NIAH sweep", icon=":material/science:"),
+        st.Page("pages/retrieval_heads.py", title="Retrieval heads", icon=":material/psychology:"),
+        st.Page("pages/traceback.py", title="Context traceback", icon=":material/manage_search:"),
     ],
 }
 

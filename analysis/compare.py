@@ -25,7 +25,7 @@ def cell_diff(baseline: pd.DataFrame, candidate: pd.DataFrame) -> pd.DataFrame:
     """Cell-by-cell candidate - baseline.
 
     Args:
-        baseline, candidate: ``storage.results.run_cells`` frames (row, column, column_order,
+        baseline, candidate: ``storage.scores.run_cells`` frames (row, column, column_order,
             row_order, value, n).
 
     Returns:

@@ -22,7 +22,7 @@ def model_matrix(task_means: pd.DataFrame, by: str = "benchmark") -> pd.DataFram
     """Models x columns matrix of mean 0..1 scores.
 
     Args:
-        task_means: ``storage.results.task_means`` frame (model, label, benchmark, task, value).
+        task_means: ``storage.task_scores.task_means`` frame (model, label, benchmark, task, value).
         by: 'benchmark' (mean over a benchmark's tasks, then over the model's runs) or 'task'
             (columns 'benchmark/task').
 

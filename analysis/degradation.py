@@ -47,7 +47,7 @@ def length_points(obs: pd.DataFrame, n_resamples: int = N_RESAMPLES) -> pd.DataF
     """One row per (run, length) with mean, 95% CI and n.
 
     Args:
-        obs: ``storage.results.length_observations`` frame (value/count histograms); per-sample
+        obs: ``storage.scores.length_observations`` frame (value/count histograms); per-sample
             lengths are binned first (:func:`bin_sample_lengths`).
 
     Returns:

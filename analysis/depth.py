@@ -35,7 +35,7 @@ def depth_points(obs: pd.DataFrame, bands: pd.Series, n_resamples: int = N_RESAM
     """Mean score per (run, band, depth) with 95% bootstrap CI and n trials.
 
     Args:
-        obs: ``storage.results.depth_observations`` frame.
+        obs: ``storage.trials.depth_observations`` frame.
         bands: :func:`length_bands` output.
     """
     obs = obs.assign(band=obs["context_length"].astype(float).map(bands))

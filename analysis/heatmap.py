@@ -33,7 +33,7 @@ def layout_cells(cells: pd.DataFrame) -> dict[int, pd.DataFrame]:
     """Split the aggregate into one grid per run with ordered, equal-width categories.
 
     Args:
-        cells: output of ``storage.niah.heatmap_cells`` (run_id, context_length, depth_percent,
+        cells: output of ``storage.trials.heatmap_cells`` (run_id, context_length, depth_percent,
             n, mean_score, raw_counts).
 
     Returns:

@@ -114,8 +114,8 @@ def check_run(run: pd.Series, scores: pd.DataFrame, published: pd.DataFrame, tol
     """Compare one run with every published row for its benchmark and model.
 
     Args:
-        run: a ``runs_overview`` row (run_id, label, model, benchmark).
-        scores: the run's task scores (``storage.results.run_task_scores``; ``value`` 0..1).
+        run: a ``storage.runs.list_runs`` row (run_id, label, model, benchmark).
+        scores: the run's task scores (``storage.task_scores.run_task_scores``; ``value`` 0..1).
         published: :func:`load_published` rows (plus user rows).
         tolerance: allowed |run - published| on the 0-100 scale.
 

@@ -4,7 +4,7 @@
     (``storage.ingest.ingest_paths``, as ``python -m storage.ingest`` does) into a fresh store, and
     compare with DuckDB's own ``read_json`` of the same file into a table of a fresh database
     (goal: ratio <= 2).
-(b) ``heatmap``: the NIAH heatmap aggregate (``storage.niah.heatmap_cells``: n, mean score and raw
+(b) ``heatmap``: the NIAH heatmap aggregate (``storage.trials.heatmap_cells``: n, mean score and raw
     score counts per length x depth cell) over ``--heatmap-trials`` (default 10M) stored trials of
     one run (goal: <= 0.3 s), and its ratio to a pandas groupby computing the same from a DataFrame
     already in memory.
@@ -135,8 +135,8 @@ def pandas_heatmap(trials: pd.DataFrame) -> pd.DataFrame:
 
 def bench_heatmap(args: argparse.Namespace, workdir: Path) -> dict[str, float]:
     """Part (b): heatmap aggregate over ``--heatmap-trials`` stored trials (best of ``--repeats``)."""
-    from storage.niah import heatmap_cells
-    from storage.synthetic import write_parsed
+    from storage.trials import heatmap_cells
+    from tests.factories import write_parsed
     from storage.importers.parsed import ParsedFile
 
     n = args.heatmap_trials

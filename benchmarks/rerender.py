@@ -1,11 +1,11 @@
 """Re-render benchmark of the analysis pages on a synthetic store (a benchmark, not a timed test).
 
 Store: 100 runs (80 binary NIAH runs holding 1,000,000 trials in all + 20 RULER-like task-score
-runs), built once with ``storage.synthetic.synthetic_store`` and kept at ``--db``.
+runs), built once with ``tests.factories.synthetic_store`` and kept at ``--db``.
 
 For every analysis page it times
 
-* the data path: the page's queries (``storage.results``) plus its analysis (``analysis/``) for
+* the data path: the page's queries (``storage/``) plus its analysis (``analysis/``) for
   the page's default selection, uncached (median of ``--repeats``);
 * with ``--apptest``: a full script run in ``streamlit.testing.v1.AppTest``, cold (empty
   ``st.cache_data``) and again in the same session (a re-render: caches warm, as when a user
@@ -34,10 +34,12 @@ from analysis.degradation import length_points  # noqa: E402
 from analysis.depth import depth_points, length_bands, u_shape  # noqa: E402
 from analysis.effective_length import ruler_table  # noqa: E402
 from analysis.published import check_run, load_published  # noqa: E402
-from storage import results  # noqa: E402
 from storage.db import open_store  # noqa: E402
-from storage.runs import store_totals  # noqa: E402
-from storage.synthetic import synthetic_store  # noqa: E402
+from storage.runs import list_runs, store_totals  # noqa: E402
+from storage.scores import length_observations, paired_outcomes, run_cells  # noqa: E402
+from storage.task_scores import run_task_scores, task_means  # noqa: E402
+from storage.trials import depth_observations  # noqa: E402
+from tests.factories import synthetic_store  # noqa: E402
 
 PAGES = ["length_degradation", "effective_length", "depth", "correlation", "compare_runs", "published_check"]
 
@@ -54,12 +56,12 @@ def build(db: Path, rebuild: bool) -> None:
 
 def data_paths(store) -> dict:
     """page -> callable doing that page's default queries + analysis."""
-    runs = results.runs_overview(store)
+    runs = list_runs(store)
     niah = runs[runs["kind"] == "trials"]["run_id"].tolist()
     scored = runs[runs["kind"] != "empty"]["run_id"].tolist()
 
     def degradation(ids):
-        return [length_points(results.length_observations(store, [r]), n_resamples=N_RESAMPLES) for r in ids]
+        return [length_points(length_observations(store, [r]), n_resamples=N_RESAMPLES) for r in ids]
 
     def effective():
         pts = degradation(scored[:8])
@@ -68,34 +70,34 @@ def data_paths(store) -> dict:
         return ruler_table(p.assign(name=p["run_id"], score=p["mean"] * 100))
 
     def depth():
-        obs = results.depth_observations(store, niah[:4])
+        obs = depth_observations(store, niah[:4])
         bands = length_bands(obs["context_length"], 3)
         return depth_points(obs, bands), u_shape(obs, bands)
 
     def correlation():
-        m = model_matrix(results.task_means(store))
+        m = model_matrix(task_means(store))
         return pairwise(m)
 
     def compare():
         a, b = niah[0], niah[1]
-        meta = results.runs_overview(store).set_index("run_id")
-        return (cell_diff(results.run_cells(store, a), results.run_cells(store, b)),
-                paired_test(results.paired_outcomes(store, a, b)),
+        meta = list_runs(store).set_index("run_id")
+        return (cell_diff(run_cells(store, a), run_cells(store, b)),
+                paired_test(paired_outcomes(store, a, b)),
                 config_differences(meta.loc[a].to_dict(), meta.loc[b].to_dict()))
 
     def published():
-        pub, meta = load_published(), results.runs_overview(store).set_index("run_id")
+        pub, meta = load_published(), list_runs(store).set_index("run_id")
         out = []
         for r in scored[:4]:
             run = meta.loc[r].copy()
-            out.append(check_run(run, results.run_task_scores(store, [r]), pub))
+            out.append(check_run(run, run_task_scores(store, [r]), pub))
         return out
 
     return {"length_degradation (6 runs, default)": lambda: degradation(scored[:6]),
             "length_degradation (all 100 runs)": lambda: degradation(scored),
             "effective_length (8 runs)": effective, "depth (4 NIAH runs)": depth,
             "correlation (100 runs)": correlation, "compare_runs (2 NIAH runs, 12.2k paired trials)": compare,
-            "published_check (4 runs)": published, "runs_overview": lambda: results.runs_overview(store)}
+            "published_check (4 runs)": published, "list_runs": lambda: list_runs(store)}
 
 
 def timed(fn, repeats: int) -> float:
@@ -112,7 +114,7 @@ def apptest(db: Path) -> dict:
     import streamlit as st
 
     os.environ["LONGSCOPE_DB"] = str(db)
-    all_runs = ",".join(str(i) for i in results.runs_overview(open_store(db))["run_id"])
+    all_runs = ",".join(str(i) for i in list_runs(open_store(db))["run_id"])
     out = {}
     for page, params in [*((p, {}) for p in PAGES), ("length_degradation", {"runs": all_runs})]:
         st.cache_data.clear()

@@ -7,9 +7,9 @@ from analysis.filters import filter_runs
 from ui import data, downloads, url_state
 from ui.figures import diff_heatmap
 from ui.filters import row_filters, sidebar_filters
+from ui.page import page_setup
 
-st.title("Compare runs")
-store, fp = data.store()
+_, fp = page_setup("Compare runs", needs_runs=True)
 runs = data.runs(fp)
 if len(runs) < 2:
     st.info("Comparing needs two runs: add results on **Upload & runs**.")

@@ -6,12 +6,14 @@ from analysis.filters import filter_runs
 from ui import data, downloads, url_state
 from ui.figures import correlation_grid, pair_scatter
 from ui.filters import row_filters, sidebar_filters
+from ui.page import page_setup
 
-st.title("Benchmark correlation")
-st.caption("Models × benchmarks matrix of mean 0-1 scores; Spearman's ρ and Kendall's τ-b between every pair of "
-           "columns over the models both have, with n and a 95% CI by the Fisher z-transform (variances "
-           "1.06/(n−3) for ρ and 0.437/(n−4) for τ, Fieller et al. 1957). Perplexity runs are left out.")
-store, fp = data.store()
+_, fp = page_setup(
+    "Benchmark correlation",
+    "Models × benchmarks matrix of mean 0-1 scores; Spearman's ρ and Kendall's τ-b between every pair of "
+    "columns over the models both have, with n and a 95% CI by the Fisher z-transform (variances "
+    "1.06/(n−3) for ρ and 0.437/(n−4) for τ, Fieller et al. 1957). Perplexity runs are left out.",
+    needs_runs=True)
 runs = data.runs(fp)
 tm = data.task_means(fp)
 if tm.empty:

@@ -6,12 +6,14 @@ from analysis.filters import filter_runs
 from ui import data, downloads, drilldown, url_state
 from ui.figures import depth_panels, u_shape_bars
 from ui.filters import pick_runs, row_filters, sidebar_filters
+from ui.page import page_setup
 
-st.title("Depth: lost in the middle")
-st.caption("NIAH score against the needle's depth in the haystack (0% = start, 100% = end), per band of context "
-           "lengths, with 95% bootstrap bands. U-shape = mean score at the edges − mean score in the middle "
-           "(positive: the middle is lost; Liu et al. 2024).")
-store, fp = data.store()
+_, fp = page_setup(
+    "Depth: lost in the middle",
+    "NIAH score against the needle's depth in the haystack (0% = start, 100% = end), per band of context "
+    "lengths, with 95% bootstrap bands. U-shape = mean score at the edges − mean score in the middle "
+    "(positive: the middle is lost; Liu et al. 2024).",
+    needs_runs=True)
 runs = data.runs(fp)
 runs = runs[runs["kind"] == "trials"]
 if runs.empty:
@@ -53,7 +55,7 @@ if len(units) > 1:
 fig = depth_panels(points, names)
 event = st.plotly_chart(fig, key="depth_chart", on_select="rerun", selection_mode="points")
 downloads.figure(fig, "depth", key="depth-fig")
-drilldown.depth_point(event, store, names, key="depth")
+drilldown.depth_point(event, fp, names, key="depth")
 downloads.table(points.assign(run=points["run_id"].map(names)), "depth_points", key="depth-points")
 
 st.subheader("U-shape summary (edges − middle)")

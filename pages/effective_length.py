@@ -9,13 +9,15 @@ from analysis.lengths import mixing_warnings
 from ui import data, downloads, drilldown, url_state
 from ui.figures import line_panels
 from ui.filters import combine_toggle, pick_runs, row_filters, sidebar_filters
+from ui.page import page_setup
 
-st.title("Effective context length")
-st.caption(f"RULER's definition (Hsieh et al. 2024): the longest tested length at which the score, and the score at "
-           f"every shorter tested length, is at or above the threshold; RULER uses {RULER_THRESHOLD} "
-           "(Llama-2-7B-chat at 4K). wAvg (inc/dec): linear weights 1..n / n..1 over the tested lengths. "
-           "Scores on 0-100.")
-store, fp = data.store()
+_, fp = page_setup(
+    "Effective context length",
+    f"RULER's definition (Hsieh et al. 2024): the longest tested length at which the score, and the score at "
+    f"every shorter tested length, is at or above the threshold; RULER uses {RULER_THRESHOLD} "
+    "(Llama-2-7B-chat at 4K). wAvg (inc/dec): linear weights 1..n / n..1 over the tested lengths. "
+    "Scores on 0-100.",
+    needs_runs=True)
 runs = data.runs(fp)
 runs = runs[runs["kind"] != "empty"]
 if runs.empty:
@@ -56,7 +58,7 @@ for w in mixing_warnings(points):
 fig = line_panels(points, names, y_title="score (0-100)", hline=threshold, scale=100)
 event = st.plotly_chart(fig, key="eff_chart", on_select="rerun", selection_mode="points")
 downloads.figure(fig, "effective_length", key="eff-fig")
-drilldown.length_point(event, store, names, key="eff")
+drilldown.length_point(event, fp, names, key="eff")
 
 table = ruler_table(points.assign(name=points["series"], score=points["mean"] * 100), threshold,
                     nolima_fraction=NOLIMA_FRACTION if nolima else None)

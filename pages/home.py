@@ -1,24 +1,22 @@
 """Home: what LongScope is for, what to do first, and the runs stored so far."""
 import streamlit as st
 
-from storage.runs import list_runs
-from ui.store import get_store
+from ui import data
+from ui.page import page_setup
 
-store = get_store()
-st.title("LongScope")
-st.caption("Interactive analysis of long-context LLM evaluations: NIAH, RULER, LongBench, BABILong, "
-           "InfiniteBench, L-Eval, HELMET, lm-evaluation-harness.")
+_, fp = page_setup("LongScope", "Interactive analysis of long-context LLM evaluations: NIAH, RULER, LongBench, "
+                   "BABILong, InfiniteBench, L-Eval, HELMET, lm-evaluation-harness.")
 
-runs = list_runs(store)
+runs = data.runs(fp)
 if runs.empty:
     st.info("The store is empty. Bring in the result files your harness wrote:")
     st.markdown(
-        "1. **Upload** them on the [Upload & runs](upload-runs) page (several files, or a `.zip` that keeps "
+        "1. **Upload** them on the [Upload & runs](upload) page (several files, or a `.zip` that keeps "
         "the folder names — RULER, LongBench, BABILong and InfiniteBench keep the model name only in the path), or\n"
         "2. point the command line at a folder:\n"
     )
     st.code("python -m storage.ingest path/to/results/ [--model NAME] [--db data/longscope.duckdb]", language="bash")
-    st.markdown("Then open the [NIAH heatmap](heatmap) to explore a needle-in-a-haystack run.")
+    st.markdown("Then open the [NIAH heatmap](niah_heatmap) to explore a needle-in-a-haystack run.")
 else:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("runs", f"{len(runs):,}")

@@ -7,11 +7,13 @@ from analysis.lengths import format_length, mixing_warnings
 from ui import data, downloads, drilldown
 from ui.figures import line_panels
 from ui.filters import combine_toggle, pick_runs, row_filters, sidebar_filters
+from ui.page import page_setup
 
-st.title("Length degradation")
-st.caption("Mean score at every tested context length, one line per run, with a 95% percentile bootstrap band "
-           "(trials, samples stratified by task, or tasks resampled; see n). Log-scaled length axis.")
-store, fp = data.store()
+_, fp = page_setup(
+    "Length degradation",
+    "Mean score at every tested context length, one line per run, with a 95% percentile bootstrap band "
+    "(trials, samples stratified by task, or tasks resampled; see n). Log-scaled length axis.",
+    needs_runs=True)
 runs = data.runs(fp)
 runs = runs[runs["kind"] != "empty"]
 if runs.empty:
@@ -50,4 +52,4 @@ st.dataframe(table, hide_index=True, column_config={c: st.column_config.NumberCo
                                                     for c in ("mean", "low", "high")})
 downloads.table(table, "length_degradation_points", key="deg-table")
 
-drilldown.length_point(event, store, names, key="deg")
+drilldown.length_point(event, fp, names, key="deg")

@@ -2,17 +2,16 @@
 import streamlit as st
 
 from analysis.heatmap import Cell, format_depth, grid_summary, layout_cells, selected_cells
-from storage.niah import TRIALS_ALL, TRIALS_FIRST, cell_trials, heatmap_cells, niah_runs
-from storage.probes import SWEEP_FORMAT
-from storage.scales import SCALES
+from ui import data, url_state
+from ui.data import SCALES, TRIALS_ALL, TRIALS_FIRST
 from ui.heatmap_figure import heatmap_figure
-from ui.store import get_store
 from ui.model_picker import retrieval_heads_link
+from ui.page import page_setup
+from ui.probe_data import SWEEP_FORMAT
 
-store = get_store()
-st.title("NIAH heatmap")
-
-runs = niah_runs(store)
+_, fp = page_setup("NIAH heatmap", needs_runs=True)
+runs = data.runs(fp)
+runs = runs[runs["kind"] == "trials"]
 if runs.empty:
     st.info("No needle-in-a-haystack runs yet. Upload result files on the Upload & runs page, or run "
             "`python -m storage.ingest PATH...`.")
@@ -20,25 +19,24 @@ if runs.empty:
     st.stop()
 
 info = runs.set_index("run_id")
-params = st.query_params
-url_runs = [int(r) for r in params.get("runs", "").split(",") if r.strip().isdigit() and int(r) in info.index]
+ids = [int(i) for i in info.index]
+url_state.seed_list("runs", ids[:1], int, allowed=ids)
+url_state.seed("trials", TRIALS_ALL, str, allowed=[TRIALS_ALL, TRIALS_FIRST])
 chosen = st.multiselect(
-    "Runs", list(info.index), default=url_runs or [int(info.index[0])],
+    "Runs", ids, key="runs",
     format_func=lambda r: f"{r} · {info.at[r, 'label']} ({info.at[r, 'n_trials']:,} trials)",
     help="Several runs are drawn as small multiples with one shared 0..1 colour scale.",
 )
 repeats = st.radio(
-    "Repeated tests of a cell", [TRIALS_ALL, TRIALS_FIRST], horizontal=True,
-    index=1 if params.get("trials") == TRIALS_FIRST else 0,
+    "Repeated tests of a cell", [TRIALS_ALL, TRIALS_FIRST], horizontal=True, key="trials",
     format_func={TRIALS_ALL: "mean of all trials", TRIALS_FIRST: "first trial only"}.get,
 )
-params["runs"] = ",".join(map(str, chosen))
-params["trials"] = repeats
+url_state.publish("runs", "trials")
 if not chosen:
     st.info("Pick at least one run.")
     st.stop()
 
-cells = heatmap_cells(store, chosen, repeats)
+cells = data.heatmap_cells(fp, tuple(chosen), repeats)
 grids = layout_cells(cells)
 titles = {r: f"{info.at[r, 'label']} · run {r}" for r in grids}
 units = {r: info.at[r, "length_unit"] or "tokens" for r in grids}
@@ -81,7 +79,7 @@ if not picked:
 if not picked:
     st.caption("No cell selected.")
 for cell in picked[:20]:
-    trials = cell_trials(store, cell.run_id, cell.context_length, cell.depth_percent)
+    trials = data.cell_trials(fp, cell.run_id, cell.context_length, cell.depth_percent)
     st.markdown(f"**{titles[cell.run_id]}** · context length {cell.context_length:,} {units[cell.run_id]} · "
                 f"depth {format_depth(cell.depth_percent)}% · n = {len(trials)}")
     st.dataframe(trials, hide_index=True, width="stretch",

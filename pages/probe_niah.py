@@ -8,12 +8,11 @@ import streamlit as st
 
 from analysis.probes.jobs import job_queue
 from analysis.probes.needles import BUILTIN, NeedleTemplate
-from storage.probes import sweep_runs, sweep_trials
+from ui import probe_data
 from ui.model_picker import job_panel, model_picker, parse_numbers, retrieval_heads_link
-from ui.store import get_store
+from ui.page import page_setup
 
-store = get_store()
-st.title("Live NIAH sweep")
+store, fp = page_setup("Live NIAH sweep")
 st.caption("Context length × depth grid in the model's own tokenizer; needle at a sentence boundary; greedy "
            "decoding; score 0/1 exact match of the answer plus answer-word recall. Cells over the model's context "
            "limit are recorded as *not run*. Results become a run like any import (heatmap, depth, degradation pages).")
@@ -90,7 +89,7 @@ job_panel("niah_job", _done)
 
 st.divider()
 st.subheader("Sweep runs")
-runs = sweep_runs(store)
+runs = probe_data.sweep_runs(fp)
 if runs.empty:
     st.caption("No sweep runs yet (the command line `python -m analysis.probes.niah_sweep` stores here too).")
     st.stop()
@@ -98,7 +97,7 @@ st.dataframe(runs.drop(columns=["config"]), hide_index=True)
 rid = st.selectbox("Run", runs["run_id"].tolist(), format_func=lambda i: f"{i} · {runs.set_index('run_id').at[i, 'label']}")
 row = runs.set_index("run_id").loc[rid]
 cfg = row["config"]
-trials_df = sweep_trials(store, rid)
+trials_df = probe_data.sweep_trials(fp, rid)
 st.page_link("pages/niah_heatmap.py", label="Open in the NIAH heatmap", icon=":material/grid_on:",
              query_params={"runs": str(rid)})
 if cfg.get("not_run"):

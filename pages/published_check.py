@@ -6,14 +6,15 @@ from analysis.published import check_run, matches, stored_rows, user_row
 from analysis.filters import filter_runs
 from ui import data, downloads, published_tables, url_state
 from ui.filters import pick_runs, sidebar_filters
+from ui.page import page_setup
 
-st.title("Published-number check")
-st.caption("Each run is set beside the numbers published for the same model and benchmark (shipped: RULER README "
-           "main table, InfiniteBench, L-Eval and LongBench README numbers; stored ones typed in or read from a "
-           "README / leaderboard table below). Aggregates are "
-           "recomputed over the run's own tasks, and a missing, extra or collapsed task (below half the run's "
-           "median task score) is named rather than averaged away.")
-store, fp = data.store()
+store, fp = page_setup(
+    "Published-number check",
+    "Each run is set beside the numbers published for the same model and benchmark (shipped: RULER README "
+    "main table, InfiniteBench, L-Eval and LongBench README numbers; stored ones typed in or read from a "
+    "README / leaderboard table below). Aggregates are "
+    "recomputed over the run's own tasks, and a missing, extra or collapsed task (below half the run's "
+    "median task score) is named rather than averaged away.")
 runs = data.runs(fp)
 shipped = data.published()
 

@@ -8,20 +8,19 @@ import streamlit as st
 from analysis.probes.head_compare import compare, score_matrix, sparsity
 from analysis.probes.jobs import job_queue
 from analysis.probes.needles import BUILTIN
-from storage.probes import head_scores, list_probe_runs, masked_heads, masking_summary, probe_run
+from ui import probe_data
 from ui.model_picker import job_panel, model_picker, parse_numbers
-from ui.store import get_store
+from ui.page import page_setup
 
-store = get_store()
+store, fp = page_setup("Retrieval heads")
 qp = st.query_params
-st.title("Retrieval heads")
 st.caption("Retrieval score of a head (Wu et al. 2024, arXiv 2404.15574): over NIAH samples the model answers "
            "correctly, at each decoding step the head *copies* when the argmax of its attention row lies in the "
            "needle's answer span and the token there equals the token just generated; score = distinct answer "
            "tokens copied ÷ answer length, averaged over samples. Rows are computed per decode step from the "
            "cached keys (no N×N maps).")
 
-with st.expander("Run a detection", expanded="model" in qp or list_probe_runs(store, "retrieval_heads").empty):
+with st.expander("Run a detection", expanded="model" in qp or probe_data.probe_runs(fp, "retrieval_heads").empty):
     if qp.get("model") and st.session_state.get("rh_model") is None:
         st.session_state["rh_model"] = qp["model"] if qp["model"] in ("smollm2", "gemma3-270m") else "other…"
         st.session_state["rh_spec"] = qp["model"]
@@ -85,7 +84,7 @@ with st.expander("Run a detection", expanded="model" in qp or list_probe_runs(st
 
     job_panel("rh_job", _done)
 
-runs = list_probe_runs(store, "retrieval_heads")
+runs = probe_data.probe_runs(fp, "retrieval_heads")
 if runs.empty:
     st.info("No detection runs yet. Run one above, or from the command line: "
             "`python -m analysis.probes.retrieval_heads --model smollm2 --lengths 1024 --depths 10 50 90`.")
@@ -95,8 +94,8 @@ names = {int(r.probe_id): f"{r.probe_id} · {r.model_name or r.model} · {r.n_us
 ids = list(names)
 url_pid = int(qp["probe"]) if str(qp.get("probe", "")).isdigit() and int(qp["probe"]) in names else ids[0]
 pid = st.selectbox("Detection run", ids, index=ids.index(url_pid), format_func=names.get)
-run = probe_run(store, pid)
-df = head_scores(store, pid)
+run = probe_data.probe_run(fp, pid)
+df = probe_data.head_scores(fp, pid)
 threshold = st.slider("Retrieval-head threshold", 0.0, 1.0, 0.1, 0.01, help="0.1 is the paper's threshold")
 sp = sparsity(df, threshold)
 m = st.columns(5)
@@ -137,14 +136,14 @@ curve.update_layout(height=260, xaxis_title="head rank", yaxis_title="score", ma
 st.plotly_chart(curve, width="stretch")
 
 st.subheader("Masking check")
-masks = list_probe_runs(store, "masking")
+masks = probe_data.probe_runs(fp, "masking")
 masks = masks[masks["source_probe_id"] == pid] if not masks.empty else masks
 if masks.empty:
     st.caption("No masking check for this detection run yet (tick “Then run the masking check” above).")
 else:
     mid = st.selectbox("Masking run", masks["probe_id"].tolist())
-    summ = masking_summary(store, int(mid))
-    mcfg = probe_run(store, int(mid))["config"]
+    summ = probe_data.masking_summary(fp, int(mid))
+    mcfg = probe_data.probe_run(fp, int(mid))["config"]
     summ["condition"] = [c if c != "random" else f"random draw {d}" for c, d in zip(summ["condition"], summ["draw"])]
     bars = go.Figure([go.Bar(name="accuracy (exact match)", x=summ["condition"], y=summ["accuracy"]),
                       go.Bar(name="answer recall", x=summ["condition"], y=summ["recall"])])
@@ -155,13 +154,13 @@ else:
     c2.caption(f"k = {mcfg.get('k')} heads masked ({mcfg.get('mode')} mask, decode steps only); random heads are "
                f"drawn from heads below 0.1 outside the top-k, fixed seeds; same prompts in every condition.")
     with st.expander("Masked heads"):
-        st.dataframe(masked_heads(store, int(mid)), hide_index=True)
+        st.dataframe(probe_data.masked_heads(fp, int(mid)), hide_index=True)
 
 st.subheader("Compare two score maps")
 other = st.selectbox("Compare with", [i for i in ids if i != pid], format_func=names.get, index=None,
                      placeholder="another detection run (other model, other grid, …)")
 if other is not None:
-    df2 = head_scores(store, int(other))
+    df2 = probe_data.head_scores(fp, int(other))
     kk = st.number_input("Top-k for overlap", 1, 200, 20)
     a, b = st.columns(2)
     a.plotly_chart(heatmap(score_matrix(df), f"run {pid}"), width="stretch")

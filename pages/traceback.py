@@ -5,14 +5,13 @@ from analysis.probes.jobs import job_queue
 from analysis.probes.traceback.niah_source import niah_trial_context
 from analysis.probes.traceback.run import METHODS, TracebackConfig, run_traceback
 from analysis.probes.traceback.segment import LEVELS, segment
-from storage.probes import head_scores, list_probe_runs, sweep_runs, sweep_trials
-from storage.traceback import compare_scores, list_tracebacks, load_traceback, save_traceback
+from storage.traceback import save_traceback
+from ui import probe_data
 from ui.model_picker import job_panel, model_picker
-from ui.store import get_store
+from ui.page import page_setup
 from ui.traceback_view import render_result
 
-store = get_store()
-st.title("Context traceback")
+store, fp = page_setup("Context traceback")
 st.caption("Scores each passage by how much the model's answer depends on it: leave-one-out, Shapley, "
            "TracLLM (USENIX Security 2025), ContextCite (NeurIPS 2024), AttnTrace-style attention. "
            "A forward pass = one teacher-forced pass over prompt ⊕ answer with the model's chat template.")
@@ -24,12 +23,12 @@ source = st.radio("Context", ["Paste text", "Upload a text file", "Passage list 
                              "NIAH trial of a live sweep"], horizontal=True)
 question_default, answer_default = "", None
 if source == "NIAH trial of a live sweep":
-    sweeps = sweep_runs(store)
+    sweeps = probe_data.sweep_runs(fp)
     if sweeps.empty:
         st.info("No live NIAH sweep stored yet (Probes → NIAH sweep).")
         st.stop()
     run = st.selectbox("Sweep run", sweeps.to_dict("records"), format_func=lambda r: f"{r['run_id']} · {r['label']}")
-    trials = sweep_trials(store, int(run["run_id"]))
+    trials = probe_data.sweep_trials(fp, int(run["run_id"]))
     row = st.selectbox("Trial", trials.to_dict("records"),
                        format_func=lambda r: f"{r['context_length']} tokens · depth {r['depth_percent']:g}% · "
                                              f"trial {r['trial']} · exact {r['score_raw']} · {(r['response'] or '')[:50]!r}")
@@ -71,7 +70,7 @@ with st.expander("Method settings"):
     n_sub = s3.number_input("AttnTrace subsamples B", 1, 200, 30)
     budget = s4.number_input("Forward-pass budget (0 = none)", 0, 100_000, 2_000)
     heads = None
-    runs = list_probe_runs(store, "retrieval_heads")
+    runs = probe_data.probe_runs(fp, "retrieval_heads")
     runs = runs[runs["model"] == model_spec] if not runs.empty else runs
     if method == "attntrace" and not runs.empty:
         pick = st.selectbox("Attention heads", [None] + runs["probe_id"].tolist(),
@@ -79,7 +78,7 @@ with st.expander("Method settings"):
                             else f"retrieval heads of detection run {p}")
         if pick is not None:
             n_top = st.number_input("Top heads", 1, 100, 15)
-            hs = head_scores(store, int(pick)).head(int(n_top))
+            hs = probe_data.head_scores(fp, int(pick)).head(int(n_top))
             heads = list(zip(hs["layer"].astype(int), hs["head"].astype(int)))
     faith = st.checkbox("Faithfulness check (remove top-K vs K random, regenerate)", value=True)
 
@@ -118,7 +117,7 @@ job_panel("traceback_job", _done)
 
 st.divider()
 st.subheader("Past results")
-past = list_tracebacks(store)
+past = probe_data.tracebacks(fp)
 if past.empty:
     st.caption("No stored tracebacks yet (the command line stores with --db).")
 else:
@@ -127,9 +126,9 @@ else:
     chosen = st.multiselect("Show or compare", ids, default=ids[:1],
                             format_func=lambda i: f"{i} · {past.set_index('traceback_id').at[i, 'method']}")
     if len(chosen) == 1:
-        render_result(load_traceback(store, int(chosen[0])), key=f"past-{chosen[0]}")
+        render_result(probe_data.traceback_result(fp, int(chosen[0])), key=f"past-{chosen[0]}")
     elif len(chosen) > 1:
         hashes = past.set_index("traceback_id").loc[chosen, "context_hash"].nunique()
         if hashes > 1:
             st.warning("These results are on different contexts; passage indices do not correspond.")
-        st.dataframe(compare_scores(store, [int(i) for i in chosen]), hide_index=True)
+        st.dataframe(probe_data.traceback_scores(fp, tuple(int(i) for i in chosen)), hide_index=True)

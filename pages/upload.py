@@ -2,24 +2,18 @@
 import pandas as pd
 import streamlit as st
 
-from storage.importers.parsed import count_summary
-from storage.importers.registry import importers
-from storage.ingest import DUPLICATE, ERROR, READY, REPEATED, MissingModelError, commit, prepare
-from storage.runs import delete_run, list_runs, rename_run, run_files
-from storage.scales import LABELS, SCALES
-from storage.sources import from_upload
-from ui import upload_preview
-from ui.store import get_store
+from ui import data, upload_preview
+from ui.page import page_setup
+from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, commit, count_summary, delete_run,
+                        prepare, read_uploads, rename_run, supported_formats)
 
-store = get_store()
-st.title("Upload & runs")
+store, fp = page_setup("Upload & runs")
 
 state = st.session_state
 state.setdefault("uploader_key", 0)
 
 with st.expander("Supported formats", expanded=False):
-    st.dataframe(pd.DataFrame([{"format": m.FORMAT, "what": getattr(m, "LABEL", "")} for m in importers()]),
-                 hide_index=True, width="stretch")
+    st.dataframe(supported_formats(), hide_index=True, width="stretch")
     st.caption("RULER, LongBench, BABILong and InfiniteBench keep the model name (and RULER the sequence "
                "length) only in folder names: upload a .zip of the folder, or a folder, to keep them.")
 
@@ -41,11 +35,7 @@ def _plan_for(files):
     cached = state.get("upload_plan")
     if cached and cached[0] == signature:
         return cached[1]
-    sources, skipped = [], []
-    for f in files:
-        s, k = from_upload(f.name, f.getvalue())
-        sources += s
-        skipped += k
+    sources, skipped = read_uploads([(f.name, f.getvalue()) for f in files])
     with st.spinner(f"Reading {len(sources):,} file(s)…"):
         plan = prepare(sources, store, skipped)
     state.upload_plan = (signature, plan)
@@ -90,10 +80,10 @@ if uploaded:
                     value=run.model or "", key=f"model_{key}",
                     help="As found in the files; change it to map to your canonical model name.")
                 labels[key] = c2.text_input("Display label", value=run.first.label or models[key] or "", key=f"label_{key}")
-                scale_names = list(SCALES)
+                scale_names = list(data.SCALES)
                 scales[key] = c3.selectbox("Score scale", scale_names, index=scale_names.index(run.score_scale),
-                                           key=f"scale_{key}", format_func=LABELS.get,
-                                           help=SCALES[run.score_scale][0])
+                                           key=f"scale_{key}", format_func=data.SCALE_LABELS.get,
+                                           help=data.SCALES[run.score_scale][0])
                 upload_preview.show(run)
                 inferred = run.inferred
                 if inferred:
@@ -126,7 +116,7 @@ if uploaded:
 
 st.divider()
 st.subheader("Stored runs")
-runs = list_runs(store)
+runs = data.runs(fp)
 if runs.empty:
     st.caption("No runs yet. Upload files above, or run `python -m storage.ingest PATH...`.")
     st.stop()
@@ -154,7 +144,7 @@ with c1, st.container(border=True):
         else:
             st.rerun()
     with st.expander("Files of this run"):
-        st.dataframe(run_files(store, int(rid)), hide_index=True, width="stretch")
+        st.dataframe(data.run_files(fp, int(rid)), hide_index=True, width="stretch")
 
 
 @st.dialog("Delete run?")

@@ -6,7 +6,6 @@ fields), so storage does not import torch or the analysis package. Every run rec
 """
 from __future__ import annotations
 
-import json
 import subprocess
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from storage import writer
 from storage.db import Store
+from storage.importers.parsed import ParsedFile
+from storage.json_column import from_json, to_json
+from storage.plan import PlannedRun
+from storage.runs import list_runs
 
 
 @lru_cache(maxsize=1)
@@ -43,7 +47,7 @@ def _insert_run(cur, kind: str, info: Any, config: dict, *, label: str | None = 
         " device, dtype, n_used, n_dropped, source_probe_id, niah_run_id, longscope_version, config)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING probe_id",
         [kind, label or f"{vals[1] or vals[0]} {kind.replace('_', ' ')}", *vals, n_used, n_dropped,
-         source_probe_id, niah_run_id, longscope_version(), json.dumps(config, default=str)],
+         source_probe_id, niah_run_id, longscope_version(), to_json(config)],
     ).fetchone()[0])
 
 
@@ -55,7 +59,7 @@ def _insert_trials(cur, probe_id: int, rows: list[dict]) -> None:
         extra = {k: v for k, v in r.items() if k not in keys}
         data.append([probe_id, r.get("condition", "detection"), int(r.get("draw", 0)), int(r["context_length"]),
                      float(r["depth_percent"]), r.get("needle"), int(r.get("trial", 0)), r.get("exact"),
-                     r.get("recall"), r.get("used"), r.get("response"), json.dumps(extra, default=str)])
+                     r.get("recall"), r.get("used"), r.get("response"), to_json(extra)])
     if data:
         cur.executemany("INSERT INTO probe_trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", data)
 
@@ -101,7 +105,7 @@ def probe_run(store: Store, probe_id: int) -> dict | None:
     if df.empty:
         return None
     row = df.iloc[0].to_dict()
-    row["config"] = json.loads(row["config"]) if row.get("config") else {}
+    row["config"] = from_json(row.get("config"), {})
     return row
 
 
@@ -161,10 +165,6 @@ def write_sweep_cell(store: Store, run_key: str, *, model: str, label: str, toke
     match). The run is ``benchmark='niah'``, ``harness='longscope_probe_niah'``, ``score_scale='binary'``,
     ``model_source='probe'``, with ``config`` (the sweep's full configuration).
     """
-    from storage import writer
-    from storage.importers.parsed import ParsedFile
-    from storage.ingest import PlannedRun
-
     part = ParsedFile(format=SWEEP_FORMAT, run_key=run_key, benchmark="niah", score_scale="binary",
                       length_unit="tokens", model=model, model_source="probe", evaluator="exact match (0/1)",
                       tokenizer=tokenizer, config=config, niah_trials=trials.assign(source_file="probe"))
@@ -179,19 +179,16 @@ def update_run_config(store: Store, run_id: int, updates: dict) -> None:
     """Merge ``updates`` into a run's JSON config (e.g. the sweep's "not run" cells)."""
     with store.transaction() as cur:
         row = cur.execute("SELECT config FROM runs WHERE run_id = ?", [run_id]).fetchone()
-        cfg = json.loads(row[0]) if row and row[0] else {}
+        cfg = from_json(row[0] if row else None, {})
         cfg.update(updates)
-        cur.execute("UPDATE runs SET config = ? WHERE run_id = ?", [json.dumps(cfg, default=str), run_id])
+        cur.execute("UPDATE runs SET config = ? WHERE run_id = ?", [to_json(cfg), run_id])
 
 
 def sweep_runs(store: Store) -> pd.DataFrame:
-    """NIAH sweep runs made by the probe: run_id, label, model, created_at, trials, config (dict)."""
-    df = store.cursor().execute(
-        "SELECT r.run_id, r.label, r.model, r.created_at, count(t.run_id) AS trials, r.config"
-        " FROM runs r LEFT JOIN niah_trials t USING (run_id) WHERE r.harness = ?"
-        " GROUP BY ALL ORDER BY r.run_id DESC", [SWEEP_FORMAT]).df()
-    df["config"] = [json.loads(c) if isinstance(c, str) else (c or {}) for c in df["config"]]
-    return df
+    """NIAH sweep runs made by the probe, newest first: run_id, label, model, created_at, trials,
+    config (dict) (:func:`storage.runs.list_runs` of the sweep harness)."""
+    runs = list_runs(store, harness=SWEEP_FORMAT, newest_first=True)
+    return runs[["run_id", "label", "model", "created_at", "n_trials", "config"]].rename(columns={"n_trials": "trials"})
 
 
 def sweep_trials(store: Store, run_id: int) -> pd.DataFrame:

@@ -1,41 +1,68 @@
-"""Runs: list with provenance, rename, delete (every SQL statement about the ``runs`` table)."""
+"""Runs: the one list of runs (with options), a run's files, rename, delete, store totals
+(every SQL statement about the ``runs``, ``files`` and ``run_files`` tables outside ingest)."""
 from __future__ import annotations
-
-import json
 
 import pandas as pd
 
 from storage.db import Store
+from storage.json_column import from_json
 
 
-def list_runs(store: Store) -> pd.DataFrame:
-    """One row per run with its provenance and row counts.
+#: which table holds a run's scores, in this order of preference (``list_runs``'s ``kind``)
+RUN_KINDS = ("trials", "samples", "tasks", "empty")
 
-    Columns: run_id, label, model, model_source, benchmark, harness, evaluator, score_scale,
-    length_unit, tokenizer, created_at, n_files, n_trials, n_task_scores, n_samples,
-    n_scored_samples, files (first file path), config (dict). Sorted by run_id.
+
+def list_runs(store: Store, *, kind: str | None = None, harness: str | None = None,
+              newest_first: bool = False) -> pd.DataFrame:
+    """One row per run with its provenance, what it holds and row counts.
+
+    Args:
+        kind: only runs of this kind (one of :data:`RUN_KINDS`; ``"trials"`` = the NIAH runs).
+        harness: only runs of this harness (importer format, e.g. ``longscope_probe_niah``).
+        newest_first: sort by run_id descending (default ascending).
+
+    Returns:
+        Columns run_id, label, model, model_source, benchmark, harness, evaluator, score_scale,
+        length_unit, tokenizer, created_at, config (dict), kind ('trials' | 'samples' | 'tasks' |
+        'empty': which table holds its scores, in that order of preference), tasks (distinct tasks
+        scored; 1 for NIAH runs), n_files, files (first file path), n_trials (NIAH trials),
+        n_task_scores, n_samples, n_scored_samples.
+
+    Raises:
+        ValueError: an unknown ``kind``.
     """
+    if kind is not None and kind not in RUN_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(RUN_KINDS)}, not {kind!r}")
     df = store.cursor().execute(
-        """
-        SELECT r.run_id, r.label, r.model, r.model_source, r.benchmark, r.harness, r.evaluator,
-               r.score_scale, r.length_unit, r.tokenizer, r.created_at,
-               coalesce(f.n_files, 0) AS n_files,
-               coalesce(t.n, 0) AS n_trials,
-               coalesce(s.n, 0) AS n_task_scores,
-               coalesce(p.n, 0) AS n_samples,
-               coalesce(p.n_scored, 0) AS n_scored_samples,
-               f.first_path AS files,
-               r.config
-        FROM runs r
-        LEFT JOIN (SELECT rf.run_id, count(*) AS n_files, min(fl.path) AS first_path
-                   FROM run_files rf JOIN files fl USING (file_id) GROUP BY rf.run_id) f USING (run_id)
-        LEFT JOIN (SELECT run_id, count(*) AS n FROM niah_trials GROUP BY run_id) t USING (run_id)
-        LEFT JOIN (SELECT run_id, count(*) AS n FROM task_scores GROUP BY run_id) s USING (run_id)
-        LEFT JOIN (SELECT run_id, count(*) AS n, count(score) AS n_scored FROM samples GROUP BY run_id) p USING (run_id)
-        ORDER BY r.run_id
-        """
+        f"""
+        WITH listed AS (
+            SELECT r.run_id, r.label, r.model, r.model_source, r.benchmark, r.harness, r.evaluator,
+                   r.score_scale, r.length_unit, r.tokenizer, r.created_at, r.config,
+                   CASE WHEN t.run_id IS NOT NULL THEN 'trials' WHEN p.n_scored_tasks > 0 THEN 'samples'
+                        WHEN s.run_id IS NOT NULL THEN 'tasks' ELSE 'empty' END AS kind,
+                   CASE WHEN t.run_id IS NOT NULL THEN 1
+                        ELSE coalesce(s.n_tasks, nullif(p.n_scored_tasks, 0), 0) END AS tasks,
+                   coalesce(f.n_files, 0) AS n_files, f.first_path AS files,
+                   coalesce(t.n, 0) AS n_trials,
+                   coalesce(s.n, 0) AS n_task_scores,
+                   coalesce(p.n, 0) AS n_samples, coalesce(p.n_scored, 0) AS n_scored_samples
+            FROM runs r
+            LEFT JOIN (SELECT rf.run_id, count(*) AS n_files, min(fl.path) AS first_path
+                       FROM run_files rf JOIN files fl USING (file_id) GROUP BY rf.run_id) f USING (run_id)
+            LEFT JOIN (SELECT run_id, count(*) AS n FROM niah_trials GROUP BY run_id) t USING (run_id)
+            LEFT JOIN (SELECT run_id, count(*) AS n, count(DISTINCT task) AS n_tasks
+                       FROM task_scores GROUP BY run_id) s USING (run_id)
+            LEFT JOIN (SELECT run_id, count(*) AS n, count(score) AS n_scored,
+                              count(DISTINCT task) FILTER (score IS NOT NULL) AS n_scored_tasks
+                       FROM samples GROUP BY run_id) p USING (run_id)
+        )
+        SELECT * FROM listed
+        WHERE (?::VARCHAR IS NULL OR kind = ?) AND (?::VARCHAR IS NULL OR harness = ?)
+        ORDER BY run_id {"DESC" if newest_first else ""}
+        """,
+        [kind, kind, harness, harness],
     ).df()
-    df["config"] = [json.loads(c) if isinstance(c, str) else (c or {}) for c in df["config"]]
+    df["config"] = [from_json(c, {}) for c in df["config"]]
     return df
 
 

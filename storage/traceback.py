@@ -6,13 +6,13 @@ answer_source, config, faithfulness), so storage does not import the analysis pa
 """
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 import pandas as pd
 
 from storage.db import Store
+from storage.json_column import from_json, to_json
 
 
 def _ranks(scores: list[float | None]) -> list[int | None]:
@@ -41,8 +41,8 @@ def save_traceback(store: Store, doc: dict[str, Any], *, context_hash: str, labe
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING traceback_id",
             [doc["model"], doc["question"], doc["answer"], doc.get("answer_source", "given"), context_hash,
              cfg.get("segmentation", "passages"), doc["method"], int(cfg.get("k", len(doc["top_k"]))),
-             len(passages), json.dumps(doc["top_k"]), int(doc["forward_passes"]), float(doc["seconds"]),
-             json.dumps(cfg, default=str), json.dumps(doc.get("faithfulness")), label],
+             len(passages), to_json(doc["top_k"]), int(doc["forward_passes"]), float(doc["seconds"]),
+             to_json(cfg), to_json(doc.get("faithfulness")), label],
         ).fetchone()[0]
         rows = [(tid, p["index"], p["text"], s, r) for p, s, r in zip(passages, scores, _ranks(scores))]
         cur.executemany("INSERT INTO traceback_passages VALUES (?, ?, ?, ?, ?)", rows)
@@ -80,15 +80,15 @@ def load_traceback(store: Store, traceback_id: int) -> dict[str, Any]:
     return {
         "answer": answer,
         "passages": [{"index": i, "text": t, "score": s} for i, t, s in passages],
-        "top_k": json.loads(top_k),
+        "top_k": from_json(top_k),
         "forward_passes": passes,
         "seconds": secs,
         "method": method,
         "model": model,
         "question": question,
         "answer_source": source,
-        "config": json.loads(cfg) if cfg else {},
-        "faithfulness": json.loads(faith) if faith else None,
+        "config": from_json(cfg, {}),
+        "faithfulness": from_json(faith),
         "traceback_id": traceback_id,
         "created_at": str(created),
         "label": label,

@@ -1,8 +1,7 @@
 """SQL that writes ingested runs (called inside the ingest pipeline's single transaction)."""
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -13,10 +12,9 @@ import pyarrow.compute as pc
 from storage.db import Store
 from storage.importers.parsed import NIAH_COLUMNS, SAMPLE_COLUMNS, TASK_SCORE_COLUMNS, ParsedFile
 from storage.importers.source import SourceFile
+from storage.json_column import to_json
+from storage.plan import PlannedRun
 from storage.scales import normalise_sql
-
-if TYPE_CHECKING:
-    from storage.ingest import PlannedRun
 
 
 def known_file_ids(store: Store, ids: list[str], cur: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
@@ -34,25 +32,6 @@ def run_ids_by_key(store: Store, keys: list[str]) -> dict[str, int]:
         return {}
     rows = store.cursor().execute("SELECT run_key, run_id FROM runs WHERE run_key IN (SELECT unnest(?))", [keys]).fetchall()
     return dict(rows)
-
-
-def _json(value: Any) -> str | None:
-    """JSON text for a JSON column (NaN becomes null: DuckDB's JSON type rejects bare NaN)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, str):
-        return value
-    return json.dumps(_no_nan(value), default=str)
-
-
-def _no_nan(value: Any) -> Any:
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, dict):
-        return {k: _no_nan(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_no_nan(v) for v in value]
-    return value
 
 
 def _arrow_column(values: pd.Series) -> pa.Array:
@@ -73,7 +52,7 @@ def _conform(df: pd.DataFrame, columns: list[str], json_columns: tuple[str, ...]
         if col not in df or df[col].isna().all():
             arrays.append(pa.nulls(n))
         elif col in json_columns:
-            arrays.append(pa.array([_json(v) for v in df[col]], pa.string()))
+            arrays.append(pa.array([to_json(v) for v in df[col]], pa.string()))
         else:
             arrays.append(_arrow_column(df[col]))
     return pa.Table.from_arrays([*arrays, pa.array(np.arange(n))], names=[*names, "_ord"])
@@ -101,7 +80,7 @@ def _row_order_trials(table: pa.Table) -> np.ndarray:
 
 def write_run(
     cur: duckdb.DuckDBPyConnection,
-    run: "PlannedRun",
+    run: PlannedRun,
     parts: list[ParsedFile],
     files: list[SourceFile],
     *,
@@ -125,7 +104,7 @@ def write_run(
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
             [run.run_key, model, model_source, label or first.label or model or run.run_key, first.benchmark, first.format,
              first.evaluator, scale, first.length_unit, first.tokenizer,
-             _json({**run.config, "inferred": run.inferred, "notes": run.notes})],
+             to_json({**run.config, "inferred": run.inferred, "notes": run.notes})],
         ).fetchone()[0]
     else:
         run_id = run.existing_run_id
@@ -231,7 +210,7 @@ def write_new_runs(cur: duckdb.DuckDBPyConnection, items: list[dict], *, uploade
         "score_scale": [i["scale"] for i in items],
         "length_unit": [i["run"].first.length_unit for i in items],
         "tokenizer": [i["run"].first.tokenizer for i in items],
-        "config": [_json({**i["run"].config, "inferred": i["run"].inferred, "notes": i["run"].notes}) for i in items],
+        "config": [to_json({**i["run"].config, "inferred": i["run"].inferred, "notes": i["run"].notes}) for i in items],
     })
     cur.register("_new_runs", runs)
     ids = dict(cur.execute(

@@ -145,18 +145,7 @@ def app_url(app_db):
 
 
 def open_page(browser, url: str, height: int = 1300):
-    """A new browser page at ``url``, with Streamlit's transient "Page not found" notice dismissed.
-
-    (On the first deep link after the server starts, Streamlit looks the path up among the files in
-    ``pages/`` before ``app.py``'s navigation has run, shows that notice, then routes correctly.)
-    """
+    """A new browser page at ``url`` (a deep link works on the first try: ``ui/page.py``)."""
     page = browser.new_page(viewport={"width": 1400, "height": height})
     page.goto(url, wait_until="networkidle")
-    notice = page.get_by_text("Page not found")
-    try:
-        notice.wait_for(timeout=3000)
-    except Exception:
-        return page
-    page.keyboard.press("Escape")
-    notice.wait_for(state="hidden", timeout=10_000)
     return page

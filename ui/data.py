@@ -1,6 +1,8 @@
-"""Cached data access for the pages: store queries (``storage.results``) plus the analysis that
-turns them into what a chart draws. Cache keys include the store's fingerprint, so adding,
-renaming or deleting a run invalidates them."""
+"""Cached data access for the pages: the store's queries (``storage/``) plus the analysis that
+turns them into what a chart draws. Every loader takes the store fingerprint ``fp``
+(:class:`storage.fingerprint.StoreFingerprint`, from :func:`ui.page.page_setup`) as its first
+argument and is cached on it, so any write to the store (upload, sweep cell, probe result,
+rename, delete) invalidates what was cached before it."""
 from __future__ import annotations
 
 import pandas as pd
@@ -11,79 +13,112 @@ from analysis.correlation import model_matrix, pairwise
 from analysis.degradation import length_points as _length_points
 from analysis.depth import depth_points, length_bands, u_shape
 from analysis.published import load_published, matches
-from storage import results
-from storage.db import Store, open_store
+from storage import runs as run_queries
+from storage import samples, scores, task_scores, trials
+from storage.db import open_store
+from storage.fingerprint import StoreFingerprint
+from storage.scales import LABELS as SCALE_LABELS
+from storage.scales import SCALES
+from storage.trials import TRIALS_ALL, TRIALS_FIRST
 
-
-def store() -> tuple[Store, tuple]:
-    """The app's store and its current fingerprint (path, version)."""
-    s = open_store()
-    return s, (s.path, results.store_version(s))
+__all__ = ["SCALES", "SCALE_LABELS", "TRIALS_ALL", "TRIALS_FIRST"]  # vocabularies the pages show, from storage
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def runs(fp: tuple) -> pd.DataFrame:
-    """``storage.results.runs_overview`` (cached per store fingerprint)."""
-    return results.runs_overview(open_store(fp[0]))
+def runs(fp: StoreFingerprint) -> pd.DataFrame:
+    """``storage.runs.list_runs``: every run, with its kind, provenance and row counts."""
+    return run_queries.list_runs(open_store(fp.path))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def length_observations(fp: tuple, run_ids: tuple[int, ...]) -> pd.DataFrame:
-    """``storage.results.length_observations`` for the runs."""
-    return results.length_observations(open_store(fp[0]), list(run_ids))
+def run_files(fp: StoreFingerprint, run_id: int) -> pd.DataFrame:
+    """``storage.runs.run_files``: the files of one run."""
+    return run_queries.run_files(open_store(fp.path), run_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def heatmap_cells(fp: StoreFingerprint, run_ids: tuple[int, ...], repeats: str) -> pd.DataFrame:
+    """``storage.trials.heatmap_cells`` (``repeats``: :data:`TRIALS_ALL` or :data:`TRIALS_FIRST`)."""
+    return trials.heatmap_cells(open_store(fp.path), list(run_ids), repeats)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def run_length_points(fp: tuple, run_id: int, tasks: tuple[str, ...], n_resamples: int) -> pd.DataFrame:
+def cell_trials(fp: StoreFingerprint, run_id: int, context_length: int, depth_percent: float) -> pd.DataFrame:
+    """``storage.trials.cell_trials``: the trials of one heatmap cell."""
+    return trials.cell_trials(open_store(fp.path), run_id, context_length, depth_percent)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def point_rows(fp: StoreFingerprint, run_id: int, length_value: float | None,
+               length_label: str | None) -> pd.DataFrame:
+    """``storage.scores.point_rows``: the trials or samples behind one (run, length) point."""
+    return scores.point_rows(open_store(fp.path), run_id, length_value, length_label)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def depth_rows(fp: StoreFingerprint, run_id: int, depth_percent: float, length_low: float,
+               length_high: float) -> pd.DataFrame:
+    """``storage.trials.depth_rows``: the NIAH trials behind one depth point."""
+    return trials.depth_rows(open_store(fp.path), run_id, depth_percent, length_low, length_high)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def length_observations(fp: StoreFingerprint, run_ids: tuple[int, ...]) -> pd.DataFrame:
+    """``storage.scores.length_observations`` for the runs."""
+    return scores.length_observations(open_store(fp.path), list(run_ids))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def run_length_points(fp: StoreFingerprint, run_id: int, tasks: tuple[str, ...], n_resamples: int) -> pd.DataFrame:
     """Length points (mean, CI, n) of one run, restricted to ``tasks`` when given; cached per run
     so adding a run to a chart only computes the new one."""
-    obs = results.length_observations(open_store(fp[0]), [run_id])
+    obs = scores.length_observations(open_store(fp.path), [run_id])
     if tasks:
         obs = obs[obs["task"].isin(tasks)]
     return _length_points(obs, n_resamples=n_resamples)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def depth_observations(fp: tuple, run_ids: tuple[int, ...]) -> pd.DataFrame:
-    """``storage.results.depth_observations`` for the runs."""
-    return results.depth_observations(open_store(fp[0]), list(run_ids))
+def depth_observations(fp: StoreFingerprint, run_ids: tuple[int, ...]) -> pd.DataFrame:
+    """``storage.trials.depth_observations`` for the runs."""
+    return trials.depth_observations(open_store(fp.path), list(run_ids))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def task_means(fp: tuple) -> pd.DataFrame:
-    """``storage.results.task_means``."""
-    return results.task_means(open_store(fp[0]))
+def task_means(fp: StoreFingerprint) -> pd.DataFrame:
+    """``storage.task_scores.task_means``."""
+    return task_scores.task_means(open_store(fp.path))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def run_cells(fp: tuple, run_id: int) -> pd.DataFrame:
-    """``storage.results.run_cells``."""
-    return results.run_cells(open_store(fp[0]), run_id)
+def run_cells(fp: StoreFingerprint, run_id: int) -> pd.DataFrame:
+    """``storage.scores.run_cells``."""
+    return scores.run_cells(open_store(fp.path), run_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def paired_outcomes(fp: tuple, baseline: int, candidate: int) -> pd.DataFrame:
-    """``storage.results.paired_outcomes``."""
-    return results.paired_outcomes(open_store(fp[0]), baseline, candidate)
+def paired_outcomes(fp: StoreFingerprint, baseline: int, candidate: int) -> pd.DataFrame:
+    """``storage.scores.paired_outcomes``."""
+    return scores.paired_outcomes(open_store(fp.path), baseline, candidate)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def sample_scorers(fp: tuple, run_id: int) -> list[str]:
-    """``storage.results.sample_scorers``."""
-    return results.sample_scorers(open_store(fp[0]), run_id)
+def sample_scorers(fp: StoreFingerprint, run_id: int) -> list[str]:
+    """``storage.samples.sample_scorers``."""
+    return samples.sample_scorers(open_store(fp.path), run_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def run_task_scores(fp: tuple, run_ids: tuple[int, ...]) -> pd.DataFrame:
-    """``storage.results.run_task_scores``."""
-    return results.run_task_scores(open_store(fp[0]), list(run_ids))
+def run_task_scores(fp: StoreFingerprint, run_ids: tuple[int, ...]) -> pd.DataFrame:
+    """``storage.task_scores.run_task_scores``."""
+    return task_scores.run_task_scores(open_store(fp.path), list(run_ids))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def depth_analysis(fp: tuple, run_ids: tuple[int, ...], n_bands: int, edge: float, middle: tuple[float, float],
+def depth_analysis(fp: StoreFingerprint, run_ids: tuple[int, ...], n_bands: int, edge: float, middle: tuple[float, float],
                    length_range: tuple[float, float] | None):
     """(depth points, U-shape table, length units) for the Depth page (``analysis.depth``)."""
-    obs = results.depth_observations(open_store(fp[0]), list(run_ids))
+    obs = trials.depth_observations(open_store(fp.path), list(run_ids))
     if length_range is not None:
         obs = obs[obs["context_length"].between(*length_range)]
     if obs.empty:
@@ -94,9 +129,9 @@ def depth_analysis(fp: tuple, run_ids: tuple[int, ...], n_bands: int, edge: floa
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def correlations(fp: tuple, run_ids: tuple[int, ...], by: str, tasks: tuple[str, ...], min_n: int):
+def correlations(fp: StoreFingerprint, run_ids: tuple[int, ...], by: str, tasks: tuple[str, ...], min_n: int):
     """(models x columns matrix, pairwise correlations) for the Correlation page (``analysis.correlation``)."""
-    tm = results.task_means(open_store(fp[0]))
+    tm = task_scores.task_means(open_store(fp.path))
     tm = tm[tm["run_id"].isin(run_ids)]
     if tasks:
         tm = tm[tm["task"].isin(tasks)]
@@ -111,7 +146,7 @@ def published() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def runs_with_published(fp: tuple) -> list[int]:
+def runs_with_published(fp: StoreFingerprint) -> list[int]:
     """Run ids whose model and benchmark have a shipped published number."""
     pub = published()
     out = []
@@ -122,7 +157,7 @@ def runs_with_published(fp: tuple) -> list[int]:
     return out
 
 
-def length_points_for(fp: tuple, run_ids: list[int], tasks: tuple[str, ...] = ()) -> pd.DataFrame:
+def length_points_for(fp: StoreFingerprint, run_ids: list[int], tasks: tuple[str, ...] = ()) -> pd.DataFrame:
     """Length points of several runs (each cached by :func:`run_length_points`), with a progress
     bar when there are more than six runs (about 0.1 s of bootstrapping per uncached NIAH run)."""
     bar = st.progress(0.0, "Bootstrapping confidence intervals…") if len(run_ids) > 6 else None

@@ -4,9 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.lengths import format_length
-from storage import results
-from storage.db import Store
-from ui import downloads
+from storage.fingerprint import StoreFingerprint
+from ui import data, downloads
 
 
 def _clicked(event) -> list | None:
@@ -15,7 +14,7 @@ def _clicked(event) -> list | None:
     return hit["customdata"] if hit else None
 
 
-def length_point(event, store: Store, names: dict[int, str], key: str) -> None:
+def length_point(event, fp: StoreFingerprint, names: dict[int, str], key: str) -> None:
     """Below a ``ui.figures.line_panels`` chart: rows behind the clicked (run, length) point."""
     cd = _clicked(event)
     if not cd:
@@ -26,12 +25,12 @@ def length_point(event, store: Store, names: dict[int, str], key: str) -> None:
         st.info("This point averages several runs: turn off combining to see the rows of each run.")
         return
     st.subheader(f"Behind the point: {names.get(rid, rid)} at {format_length(lv, ll)}")
-    rows = results.point_rows(store, rid, lv, ll)
+    rows = data.point_rows(fp, rid, lv, ll)
     st.dataframe(rows, hide_index=True)
     downloads.table(rows, f"point_run{rid}_{ll or lv}", key=f"{key}-point")
 
 
-def depth_point(event, store: Store, names: dict[int, str], key: str) -> None:
+def depth_point(event, fp: StoreFingerprint, names: dict[int, str], key: str) -> None:
     """Below a ``ui.figures.depth_panels`` chart: trials behind the clicked (run, band, depth) point."""
     cd = _clicked(event)
     if not cd:
@@ -39,6 +38,6 @@ def depth_point(event, store: Store, names: dict[int, str], key: str) -> None:
         return
     rid, depth, lo, hi = int(cd[0]), float(cd[1]), float(cd[2]), float(cd[3])
     st.subheader(f"Behind the point: {names.get(rid, rid)}, depth {depth:g}%, lengths {format_length(lo)}–{format_length(hi)}")
-    rows = results.depth_rows(store, rid, depth, lo, hi)
+    rows = data.depth_rows(fp, rid, depth, lo, hi)
     st.dataframe(rows, hide_index=True)
     downloads.table(rows, f"depth_run{rid}_{depth:g}", key=f"{key}-point")

@@ -15,7 +15,7 @@ def sidebar_filters(runs: pd.DataFrame) -> Filters:
     (add task and length filters with :func:`row_filters` once the rows are known).
 
     Args:
-        runs: ``storage.results.runs_overview`` frame (options for benchmark and model).
+        runs: ``storage.runs.list_runs`` frame (options for benchmark and model).
     """
     sb = st.sidebar
     sb.markdown("**Filters**")

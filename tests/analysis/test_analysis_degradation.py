@@ -10,8 +10,9 @@ from analysis.degradation import length_points
 from analysis.depth import length_bands, u_shape
 from analysis.lengths import mixing_warnings
 from storage.importers.parsed import ParsedFile
-from storage.results import depth_observations, length_observations
-from storage.synthetic import niah_run, write_parsed
+from storage.scores import length_observations
+from storage.trials import depth_observations
+from tests.factories import niah_run, write_parsed
 
 
 def _samples_run(model, unit="tokens", tokenizer="tok-a"):
@@ -92,7 +93,8 @@ def test_batched_bootstrap_equals_one_call_per_sample():
 
 
 def test_drill_down_rows_behind_a_point(store):
-    from storage.results import depth_rows, point_rows
+    from storage.scores import point_rows
+    from storage.trials import depth_rows
 
     ids = write_parsed(store, [niah_run("m", [1000, 2000], [0, 50, 100],
                                         lambda L, d, t: 1.0 if (L == 1000 or d != 50) else 0.0, trials=2),

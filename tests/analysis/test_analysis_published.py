@@ -6,8 +6,9 @@ import pytest
 
 from analysis.published import check_run, load_published, parse_length, user_row
 from storage.importers.parsed import ParsedFile
-from storage.results import run_task_scores, runs_overview
-from storage.synthetic import write_parsed
+from storage.runs import list_runs
+from storage.task_scores import run_task_scores
+from tests.factories import write_parsed
 
 RULER = "HaoranDeng__RULER/scripts/benchmark_root/llama3.1-8b-chat/synthetic/4096/pred/summary.csv"
 
@@ -24,7 +25,7 @@ def _ruler_run(store, real_data):
 
 def test_real_ruler_run_shows_missing_and_collapsed_task(store, real_data):
     run_id = _ruler_run(store, real_data)
-    run = runs_overview(store).set_index("run_id").loc[run_id].copy()
+    run = list_runs(store).set_index("run_id").loc[run_id].copy()
     run["run_id"] = run_id
     res = check_run(run, run_task_scores(store, [run_id]), load_published())
     row = res[res["length"] == "4K"].iloc[0]  # the 8K..128K rows are 'not in run'
@@ -41,7 +42,7 @@ def test_user_rows_and_tolerance(store):
     p = ParsedFile(format="synthetic", run_key="ib", benchmark="infinitebench", score_scale="pct_0_100",
                    length_unit=None, model="gpt4", model_source="folder", task_scores=ts)
     run_id = write_parsed(store, [p])["ib"]
-    run = runs_overview(store).set_index("run_id").loc[run_id].copy()
+    run = list_runs(store).set_index("run_id").loc[run_id].copy()
     pub = pd.concat([load_published(), pd.DataFrame([user_row("InfiniteBench", "GPT4", "passkey", 99.5)])])
     res = check_run(run, run_task_scores(store, [run_id]), pub, tolerance=1.0).set_index(["what", "origin"])
     assert res.loc[("kv_retrieval", "shipped"), "status"] == "differs"  # 86 vs 89.00
@@ -74,7 +75,7 @@ def test_kimi_run_gets_a_published_comparison(store):
     p = ParsedFile(format="synthetic", run_key="kimi", benchmark="infinitebench", score_scale="pct_0_100",
                    length_unit=None, model="kimi-chat", model_source="folder", task_scores=ts)
     run_id = write_parsed(store, [p])["kimi"]
-    run = runs_overview(store).set_index("run_id").loc[run_id].copy()
+    run = list_runs(store).set_index("run_id").loc[run_id].copy()
     res = check_run(run, run_task_scores(store, [run_id]), load_published()).set_index("what")
     assert res.loc["passkey", "status"] == "matches" and res.loc["kv_retrieval", "delta"] == pytest.approx(-3.6)
     assert len(res) == 10 and (res["status"] == "not in run").sum() == 8

@@ -1,4 +1,4 @@
-"""Heatmap aggregate (storage.niah) and layout / selection logic (analysis.heatmap), by hand."""
+"""Heatmap aggregate (storage.trials) and layout / selection logic (analysis.heatmap), by hand."""
 from __future__ import annotations
 
 import pandas as pd
@@ -6,8 +6,8 @@ import pandas as pd
 from analysis.heatmap import Cell, format_depth, grid_summary, layout_cells, raw_counts_text, selected_cells
 from analysis.lengths import format_length
 from storage.importers.parsed import ParsedFile
-from storage.niah import TRIALS_FIRST, cell_trials, heatmap_cells
-from storage.synthetic import write_parsed
+from storage.trials import TRIALS_FIRST, cell_trials, heatmap_cells
+from tests.factories import write_parsed
 
 
 def _run(store) -> int:

@@ -12,13 +12,13 @@ pytestmark = pytest.mark.browser
 
 PAGES = [
     # (url path + query, texts that must appear, screenshot name)
-    ("degradation?runs=1,2,4,12,17", ["Length degradation", "different tokenizers"], "length_degradation"),
-    ("effective-length?runs=1,2,4&threshold=85.6", ["Effective context length", "Per model and benchmark, threshold 85.6"],
+    ("length_degradation?runs=1,2,4,12,17", ["Length degradation", "different tokenizers"], "length_degradation"),
+    ("effective_length?runs=1,2,4&threshold=85.6", ["Effective context length", "Per model and benchmark, threshold 85.6"],
      "effective_length"),
-    ("lost-in-the-middle?runs=1,2,3&bands=3", ["lost in the middle", "U-shape summary"], "depth"),
-    ("benchmark-correlation?by=benchmark&min_n=3", ["Benchmark correlation", "Models × benchmarks"], "correlation"),
-    ("compare?base=2&cand=3", ["Compare runs", "Wilcoxon signed-rank", "The configs differ"], "compare_runs"),
-    ("published?runs=4,6", ["run 85.51 over 12 task(s) vs published 95.5 over 13", "missing tasks: cwe",
+    ("depth?runs=1,2,3&bands=3", ["lost in the middle", "U-shape summary"], "depth"),
+    ("correlation?by=benchmark&min_n=3", ["Benchmark correlation", "Models × benchmarks"], "correlation"),
+    ("compare_runs?base=2&cand=3", ["Compare runs", "Wilcoxon signed-rank", "The configs differ"], "compare_runs"),
+    ("published_check?runs=4,6", ["run 85.51 over 12 task(s) vs published 95.5 over 13", "missing tasks: cwe",
                             "collapsed tasks: vt=4.88"], "published_check"),
 ]
 
@@ -31,9 +31,6 @@ def test_analysis_page_renders(app_url, browser, path, texts, name):
     if name != "published_check":
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)
-    if page.get_by_text("Page not found").count():  # Streamlit's transient notice on a cold deep link
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(500)
     assert page.locator('[data-testid="stException"]').count() == 0
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 def test_heatmap_page_renders_and_drills_down(app_url, browser):
     # first trial only = the version-1 grid, raw mean 6.02 (docs/result_formats.md §17) -> (6.02 - 1) / 9 = 0.557
-    page = open_page(browser, f"{app_url}/heatmap?trials=first&runs=1")
+    page = open_page(browser, f"{app_url}/niah_heatmap?trials=first&runs=1")
     page.get_by_text("mean score (0..1)").first.wait_for(timeout=60_000)
     chart = page.locator(".js-plotly-plot").first
     chart.wait_for(timeout=60_000)

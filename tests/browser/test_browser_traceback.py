@@ -12,7 +12,7 @@ PASSAGES = ["The museum opens at nine.", "The secret code for the vault is 7341.
 
 
 def test_traceback_page_runs_loo_and_shades_the_needle(app_url, browser):
-    page = open_page(browser, f"{app_url}/context-traceback", height=1500)
+    page = open_page(browser, f"{app_url}/traceback", height=1500)
     page.get_by_text("Context traceback").first.wait_for(timeout=60_000)
     page.get_by_text("Passage list (one per line)").click()
     page.get_by_label("Passages, one per line").fill("\n".join(PASSAGES))

@@ -15,7 +15,7 @@ GPT4 = "gkamradt__LLMTest_NeedleInAHaystack/original_results/OpenAI_Original_Res
 def test_upload_preview_name_and_store(app_url, browser, real_data, tmp_path):
     broken = tmp_path / "token_len_1000_depth_0_results.json"
     broken.write_text('{"model": "m", "context_length": 1000, "depth_percent": 0.0, "score": 10, "model_resp')
-    page = open_page(browser, f"{app_url}/upload-runs", height=1200)
+    page = open_page(browser, f"{app_url}/upload", height=1200)
     page.locator("input[type=file]").first.set_input_files([str(real_data / GPT4), str(broken)])
     page.get_by_text("1 · What was detected").wait_for(timeout=60_000)
     body = page.inner_text("body")
@@ -33,7 +33,7 @@ def test_upload_preview_name_and_store(app_url, browser, real_data, tmp_path):
     assert "1 file(s) with errors were not stored" in body
     run_id = int(re.search(r"Stored 1 run\(s\): run (\d+)", body).group(1))
     # the stored run is on the heatmap: GPT-4-128k grid mean 9.44 (docs/result_formats.md §17) -> (9.44 - 1) / 9
-    page.goto(f"{app_url}/heatmap?runs={run_id}", wait_until="networkidle")
+    page.goto(f"{app_url}/niah_heatmap?runs={run_id}", wait_until="networkidle")
     page.get_by_text("gpt-4-1106-preview · mean score (0..1)").wait_for(timeout=60_000)
     assert "0.938" in page.inner_text("body")
     assert "225 cells, 225 trials, 0 missing" in page.inner_text("body")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from storage.db import open_store
 from storage.importers.parsed import ParsedFile
-from storage.synthetic import niah_run, write_parsed
+from tests.factories import niah_run, write_parsed
 
 ROOT = Path(__file__).resolve().parents[2]
 RULER_LENGTHS = [4096, 8192, 16384, 32768]

@@ -107,7 +107,7 @@ def test_sweep_stores_resumes_and_marks_cells_over_the_limit(smollm2, store, tmp
     import json
 
     from analysis.probes.niah_sweep import export_needlehaystack, run_sweep
-    from storage.niah import heatmap_cells
+    from storage.trials import heatmap_cells
 
     kw = dict(trials=1, max_new_tokens=16, seed=3)
     first = run_sweep(smollm2, store, builtin_corpus(), PASSKEY, [1024, 16384], [50], **kw)

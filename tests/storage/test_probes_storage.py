@@ -69,7 +69,7 @@ def _cell(n, d, scores):
 
 
 def test_sweep_cells_form_one_resumable_run(store, tmp_path):
-    from storage.niah import heatmap_cells
+    from storage.trials import heatmap_cells
 
     kw = dict(model="smollm2", label="SmolLM2 (probe)", tokenizer="SmolLM2 (own)", config={"trials": 2})
     rid = pstore.write_sweep_cell(store, "probe-niah:smollm2:abc", trials=_cell(1024, 0.0, [1, 0]), **kw)

@@ -1,27 +1,13 @@
-"""Needle-in-a-haystack queries: the heatmap aggregate and a cell's trials."""
+"""NIAH trials (``niah_trials``): the heatmap aggregate, a cell's trials, trials by depth."""
 from __future__ import annotations
 
 import pandas as pd
 
 from storage.db import Store
+from storage.frames import empty_frame
 
 #: repeats policy for the heatmap: every trial, or only trial 0 of each cell
 TRIALS_ALL, TRIALS_FIRST = "all", "first"
-
-
-def niah_runs(store: Store) -> pd.DataFrame:
-    """Runs that have NIAH trials: run_id, label, model, benchmark, harness, score_scale,
-    length_unit, tokenizer, n_trials, n_lengths, n_depths, max_trial (0 = no repeats)."""
-    return store.cursor().execute(
-        """SELECT r.run_id, r.label, r.model, r.benchmark, r.harness, r.score_scale, r.length_unit,
-                  r.tokenizer, t.n_trials, t.n_lengths, t.n_depths, t.max_trial
-           FROM runs r JOIN (SELECT run_id, count(*) AS n_trials,
-                                    count(DISTINCT context_length) AS n_lengths,
-                                    count(DISTINCT depth_percent) AS n_depths,
-                                    max(trial) AS max_trial
-                             FROM niah_trials GROUP BY run_id) t USING (run_id)
-           ORDER BY r.run_id"""
-    ).df()
 
 
 def heatmap_cells(store: Store, run_ids: list[int], trials: str = TRIALS_ALL) -> pd.DataFrame:
@@ -65,4 +51,33 @@ def cell_trials(store: Store, run_id: int, context_length: int, depth_percent: f
            WHERE run_id = ? AND context_length = ? AND depth_percent = ?
            ORDER BY trial""",
         [run_id, context_length, depth_percent],
+    ).df()
+
+
+def depth_observations(store: Store, run_ids: list[int]) -> pd.DataFrame:
+    """NIAH trials by (context length, depth percent), compressed to (score, count) histograms.
+
+    Columns: run_id, context_length, length_unit, depth_percent, value (0..1 score), count.
+    """
+    if not run_ids:
+        return empty_frame(["run_id", "context_length", "length_unit", "depth_percent", "value", "count"])
+    return store.cursor().execute(
+        """SELECT run_id, context_length, length_unit, depth_percent, score AS value, count(*) AS count
+           FROM niah_trials WHERE run_id IN (SELECT unnest(?)) AND score IS NOT NULL
+           GROUP BY ALL ORDER BY ALL""",
+        [list(map(int, run_ids))],
+    ).df()
+
+
+def depth_rows(store: Store, run_id: int, depth_percent: float, length_low: float, length_high: float,
+               limit: int = 500) -> pd.DataFrame:
+    """The NIAH trials behind one depth point (a depth within a band of context lengths).
+
+    Columns: context_length, depth_percent, trial, score_raw, score (0..1), needle, response.
+    """
+    return store.cursor().execute(
+        """SELECT context_length, depth_percent, trial, score_raw, score, needle, response FROM niah_trials
+           WHERE run_id = ? AND depth_percent = ? AND context_length BETWEEN ? AND ?
+           ORDER BY score, context_length, trial LIMIT ?""",
+        [run_id, depth_percent, length_low, length_high, limit],
     ).df()

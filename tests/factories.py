@@ -1,4 +1,5 @@
-"""Write already-parsed runs without an importer, and synthetic stores for tests and benchmarks.
+"""Test-data factories: write already-parsed runs without an importer, and synthetic stores for
+tests and benchmarks.
 
 :func:`write_parsed` goes through the ingest pipeline's :func:`storage.ingest.commit` (so
 normalisation and trial numbering are the real ones); each :class:`ParsedFile` stands for one
@@ -10,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from storage.db import Store
-from storage.ingest import IngestPlan, PlannedRun, commit
+from storage.ingest import commit
+from storage.plan import IngestPlan, PlannedRun
 from storage.importers.parsed import ParsedFile
 from storage.importers.source import SourceFile
 
