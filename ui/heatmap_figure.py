@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.heatmap import hover_texts
+from analysis.lengths import binary_note
 
 COLORSCALE = [[0.0, "#d7301f"], [0.5, "#fdd49e"], [1.0, "#1a9850"]]
 MARGIN = dict(l=64, r=96, t=16, b=64)
@@ -48,7 +49,7 @@ def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 7
     yl = grid.drop_duplicates("y").sort_values("y")
     step_x, step_y = max(1, round(nx * 48 / plot_w)), max(1, round(ny * 16 / plot_h))
     fig.update_xaxes(tickvals=xl["x"][::step_x], ticktext=xl["length_label"][::step_x], range=[-0.5, nx - 0.5],
-                     title_text=f"context length ({length_unit})", showgrid=False, zeroline=False, fixedrange=True,
+                     title_text=f"context length ({length_unit}{binary_note(xl['length_label'])})", showgrid=False, zeroline=False, fixedrange=True,
                      automargin=True)
     fig.update_yaxes(tickvals=yl["y"][::step_y], ticktext=yl["depth_label"][::step_y], range=[ny - 0.5, -0.5],
                      title_text="needle depth (%)", showgrid=False, zeroline=False, fixedrange=True,

@@ -51,6 +51,6 @@ def test_layout_gaps_summary_and_selection(store):
 
 def test_labels():
     assert [format_length(v, compact=True) for v in (512, 1000, 6853, 200000, 1_048_576, 4096)] == \
-        ["512", "1K", "6.9K", "200K", "1M", "4K"]
+        ["512", "1K", "6.9K", "200K", "1Mi", "4Ki"]
     assert format_length(6853) == "6,853"  # exact unless compact
     assert [format_depth(v) for v in (0.0, 0.896, 50.0, 12.5)] == ["0", "0.896", "50", "12.5"]
