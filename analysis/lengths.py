@@ -93,6 +93,16 @@ def format_length(value: float | None, label: str | None = None, compact: bool =
     return f"{int(v):,}" if v == int(v) else f"{v:g}"
 
 
+def tokenizer_note(length_unit: str, tokenizer: str | None) -> str:
+    """'lengths in tokens counted by: <tokenizer>', or 'lengths in tokens (tokenizer not recorded)'
+    when the run names none (None, NaN or ''); only token lengths name a tokenizer."""
+    if length_unit != "tokens":
+        return f"lengths in {UNIT_NAMES.get(length_unit, length_unit)}"
+    if tokenizer is None or pd.isna(tokenizer) or not str(tokenizer).strip():
+        return "lengths in tokens (tokenizer not recorded)"
+    return f"lengths in tokens counted by: {tokenizer}"
+
+
 def binary_note(labels) -> str:
     """'' or ' · Ki = 1,024' when any of ``labels`` (from :func:`format_length`) uses a binary prefix,
     for the axis title next to them."""

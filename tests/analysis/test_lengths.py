@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.lengths import binary_note, format_length
+from analysis.lengths import binary_note, format_length, tokenizer_note
 
 # value -> label, by hand: multiples of 1,000 in decimal K/M; other multiples of 1,024 in Ki/Mi
 CASES = [(1000, "1K"), (1024, "1Ki"), (4096, "4Ki"), (8000, "8K"), (8192, "8Ki"), (128000, "128K"),
@@ -30,3 +30,10 @@ def test_missing_value_keeps_the_harness_label():
 def test_binary_note_only_when_a_binary_prefix_is_shown():
     assert binary_note(["1K", "128K"]) == ""
     assert binary_note(["4Ki", "8K"]) == " · Ki = 1,024"
+
+
+def test_tokenizer_note_never_says_nan():
+    assert tokenizer_note("tokens", float("nan")) == "lengths in tokens (tokenizer not recorded)"
+    assert tokenizer_note("tokens", None) == tokenizer_note("tokens", "") == "lengths in tokens (tokenizer not recorded)"
+    assert tokenizer_note("tokens", "cl100k_base") == "lengths in tokens counted by: cl100k_base"
+    assert tokenizer_note("words", float("nan")) == "lengths in words"
