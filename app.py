@@ -3,9 +3,12 @@
 Run with ``streamlit run app.py``. This file only sets the page config and the navigation;
 each page lives in ``pages/``.
 """
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="LongScope", page_icon=":material/troubleshoot:", layout="wide")
+# a local icon file: a ":material/..." icon would make every browser fetch it from fonts.gstatic.com
+st.set_page_config(page_title="LongScope", page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"), layout="wide")
 
 PAGES = {
     "Results": [

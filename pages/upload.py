@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from analysis.display_text import display_frame
 from storage.importers.parsed import count_summary
 from storage.importers.registry import importers
 from storage.ingest import DUPLICATE, ERROR, READY, REPEATED, MissingModelError, commit, prepare
@@ -9,6 +10,7 @@ from storage.runs import delete_run, list_runs, rename_run, run_files
 from storage.scales import LABELS, SCALES
 from storage.sources import from_upload
 from ui.store import get_store
+from ui.upload_limits import upload_limit_text
 
 store = get_store()
 st.title("Upload & runs")
@@ -29,6 +31,7 @@ uploaded = st.file_uploader(
     accept_multiple_files="directory" if folder_mode else True,
     key=f"uploader_{state.uploader_key}",
 )
+st.caption(upload_limit_text())
 
 if state.get("last_result"):
     st.success(state.last_result)
@@ -123,7 +126,7 @@ if uploaded:
 
 st.divider()
 st.subheader("Stored runs")
-runs = list_runs(store)
+runs = display_frame(list_runs(store), ["label", "model", "files"])  # bidi controls shown, not applied
 if runs.empty:
     st.caption("No runs yet. Upload files above, or run `python -m storage.ingest PATH...`.")
     st.stop()

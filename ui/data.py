@@ -9,6 +9,7 @@ import streamlit as st
 from analysis.bootstrap import N_RESAMPLES
 from analysis.correlation import model_matrix, pairwise
 from analysis.degradation import length_points as _length_points
+from analysis.display_text import display_frame
 from analysis.depth import depth_points, length_bands, u_shape
 from analysis.published import load_published, matches
 from storage import results
@@ -23,8 +24,8 @@ def store() -> tuple[Store, tuple]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def runs(fp: tuple) -> pd.DataFrame:
-    """``storage.results.runs_overview`` (cached per store fingerprint)."""
-    return results.runs_overview(open_store(fp[0]))
+    """``storage.results.runs_overview`` (cached per store fingerprint); names made safe to show."""
+    return display_frame(results.runs_overview(open_store(fp[0])), ["label", "model"])
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
