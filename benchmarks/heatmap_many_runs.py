@@ -11,7 +11,8 @@ are all drawn and until the script run has finished, plus the page's Plotly JSON
 
 Usage::
 
-    python benchmarks/heatmap_many_runs.py [--runs 300] [--lengths 400] [--depths 300] [--parts runs cells] [--out FILE.json]
+    python benchmarks/heatmap_many_runs.py [--runs 300] [--lengths 400] [--depths 300] [--parts runs cells]
+        [--workdir DIR] [--out FILE.json]
 """
 from __future__ import annotations
 
@@ -117,9 +118,14 @@ def time_first_chart(url: str, min_points: int) -> dict[str, float]:
 
 def part(name: str, grids: list[pd.DataFrame], min_points: int, workdir: Path) -> dict:
     db = workdir / f"{name}.duckdb"
-    t = time.perf_counter()
-    ids = build_store(db, grids, workdir)
-    print(f"({name}) {len(ids)} run(s), {sum(map(len, grids)):,} trials stored in {time.perf_counter() - t:.0f} s")
+    if db.exists():  # kept from an earlier run (--workdir)
+        store = open_store(db)
+        ids = sorted(int(r) for r in list_runs(store)["run_id"])
+        store.close()
+    else:
+        t = time.perf_counter()
+        ids = build_store(db, grids, workdir)
+        print(f"({name}) {len(ids)} run(s), {sum(map(len, grids)):,} trials stored in {time.perf_counter() - t:.0f} s")
     proc, url = serve(db)
     try:
         res = time_first_chart(f"{url}/heatmap?runs={','.join(map(str, ids))}", min_points)
@@ -137,9 +143,11 @@ def main() -> None:
     ap.add_argument("--depths", type=int, default=300)
     ap.add_argument("--parts", nargs="+", default=["runs", "cells"], choices=["runs", "cells"])
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--workdir", type=Path, help="keep the stores here and reuse them (default: a temporary folder)")
     args = ap.parse_args()
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
+        tmp = args.workdir or tmp
         if "runs" in args.parts:
             lengths, depths = np.linspace(1000, 128000, 35).round().astype("int64"), np.linspace(0, 100, 35).round(3)
             grids = [niah_grid(f"model-{i:03d}", lengths, depths, i) for i in range(args.runs)]

@@ -1,4 +1,5 @@
 """NIAH heatmap: mean normalised score by context length × needle depth, with cell drill-down."""
+import pandas as pd
 import streamlit as st
 
 from analysis.display_text import display_frame
@@ -40,10 +41,9 @@ if not chosen:
     st.info("Pick at least one run.")
     st.stop()
 
-cells = heatmap_cells(store, chosen, repeats)
-summary = run_summaries(cells)
-titles = {r: f"{info.at[r, 'label']} · run {r}" for r in summary.index}
-units = {r: info.at[r, "length_unit"] or "tokens" for r in summary.index}
+order = sorted(set(chosen))  # run id order, in the charts and in the table
+titles = {r: f"{info.at[r, 'label']} · run {r}" for r in order}
+units = {r: info.at[r, "length_unit"] or "tokens" for r in order}
 
 
 def counted(r: int) -> str:
@@ -51,19 +51,7 @@ def counted(r: int) -> str:
             + tokenizer_note(units[r], info.at[r, "tokenizer"]))
 
 
-if len(summary) <= MAX_METRICS:
-    for col, (r, s) in zip(st.columns(max(1, len(summary))), summary.iterrows()):
-        col.metric(f"{info.at[r, 'label']} · mean score (0..1)", f"{s['mean_score']:.3f}")
-        col.caption(f"{int(s['cells'])} cells, {int(s['trials']):,} trials, {int(s['missing_cells'])} missing (gaps) · "
-                    f"{counted(r)}")
-else:  # many runs: one row each instead of a garbled row of metrics
-    st.dataframe(summary.assign(run=[titles[r] for r in summary.index], lengths=[counted(r) for r in summary.index])
-                 [["run", "mean_score", "cells", "trials", "missing_cells", "lengths"]],
-                 hide_index=True, width="stretch",
-                 column_config={"mean_score": st.column_config.NumberColumn("mean score (0..1)", format="%.3f"),
-                                "missing_cells": "missing (gaps)", "lengths": "scale · lengths"})
-
-order = list(summary.index)
+summary_slot = st.container()  # filled after the charts: the first chart does not wait for every run's totals
 n_pages = -(-len(order) // CHARTS_PER_PAGE)
 page_no = 1
 if n_pages > 1:
@@ -73,9 +61,10 @@ if n_pages > 1:
     st.caption(f"Charts of runs {first + 1}–{min(first + CHARTS_PER_PAGE, len(order))} of {len(order)}; "
                "the table above summarises every picked run.")
 on_page = order[(page_no - 1) * CHARTS_PER_PAGE:page_no * CHARTS_PER_PAGE]
-grids = layout_cells(cells[cells["run_id"].isin(on_page)])
+cells = heatmap_cells(store, on_page, repeats)
+grids = layout_cells(cells)
 
-chart_cols = st.columns(min(2, len(grids)))
+chart_cols = st.columns(min(2, max(1, len(grids))))
 picked = []
 for k, (r, grid) in enumerate(grids.items()):
     with chart_cols[k % len(chart_cols)]:
@@ -87,6 +76,22 @@ for k, (r, grid) in enumerate(grids.items()):
         event = st.plotly_chart(fig, key=f"niah_heatmap_{r}", on_select="rerun", selection_mode=("points", "box"),
                                 width="content", config={"displaylogo": False})
         picked += selected_cells((event or {}).get("selection", {}).get("points", []), {r: grid})
+
+rest = [r for r in order if r not in grids]
+summary = run_summaries(pd.concat([cells, heatmap_cells(store, rest, repeats)]) if rest else cells)
+summary = summary.loc[[r for r in order if r in summary.index]]
+with summary_slot:
+    if len(summary) <= MAX_METRICS:
+        for col, (r, s) in zip(st.columns(max(1, len(summary))), summary.iterrows()):
+            col.metric(f"{info.at[r, 'label']} · mean score (0..1)", f"{s['mean_score']:.3f}")
+            col.caption(f"{int(s['cells'])} cells, {int(s['trials']):,} trials, {int(s['missing_cells'])} missing "
+                        f"(gaps) · {counted(r)}")
+    else:  # many runs: one row each instead of a garbled row of metrics
+        st.dataframe(summary.assign(run=[titles[r] for r in summary.index], lengths=[counted(r) for r in summary.index])
+                     [["run", "mean_score", "cells", "trials", "missing_cells", "lengths"]],
+                     hide_index=True, width="stretch",
+                     column_config={"mean_score": st.column_config.NumberColumn("mean score (0..1)", format="%.3f"),
+                                    "missing_cells": "missing (gaps)", "lengths": "scale · lengths"})
 st.caption("Colour: mean normalised score per cell on one fixed 0..1 scale for every run; grey = no trial "
            "(a gap, not a 0). Hover a cell for n and raw scores; click a cell (or drag a box) to list its trials.")
 
