@@ -79,7 +79,7 @@ def tidy_jsonl(path: Path, mb: float, seed: int = 0) -> int:
 
 def measure(path: Path, route: str, workdir: Path) -> dict[str, float]:
     code = CHILD.format(root=str(ROOT), path=str(path), route=route, db=str(workdir / f"{route}.duckdb"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()[-1].split()
     before, peak, wall = int(out[0]), int(out[1]), float(out[2])
     size = path.stat().st_size
     return {"file_mb": round(size / 2 ** 20, 1), "extra_mb": round((peak - before) / 2 ** 20, 1),
