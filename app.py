@@ -5,9 +5,12 @@ each page lives in ``pages/``. A page's URL path is its file name (``/niah_heatm
 Streamlit's ``pages/`` folder discovery, so a deep link opened first in a fresh server process
 finds the page in both (see :func:`ui.page.page_setup`).
 """
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="LongScope", page_icon=":material/troubleshoot:", layout="wide")
+# a local icon file: a ":material/..." icon would make every browser fetch it from fonts.gstatic.com
+st.set_page_config(page_title="LongScope", page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"), layout="wide")
 
 PAGES = {
     "Results": [

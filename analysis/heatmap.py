@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from analysis.lengths import format_length
@@ -29,52 +30,144 @@ def format_depth(depth: float) -> str:
     return f"{depth:.3f}".rstrip("0").rstrip(".")
 
 
-def layout_cells(cells: pd.DataFrame) -> dict[int, pd.DataFrame]:
+#: most cells one heatmap draws; larger grids are aggregated into at most MAX_BINS x MAX_BINS bins
+#: (a 120k-cell grid drawn cell by cell is a 20 MB figure; 60 x 60 squares still fit 760 px at >= 12 px)
+MAX_CELLS, MAX_BINS = 3600, 60
+
+
+def layout_cells(cells: pd.DataFrame, max_cells: int = MAX_CELLS, max_bins: int = MAX_BINS) -> dict[int, pd.DataFrame]:
     """Split the aggregate into one grid per run with ordered, equal-width categories.
 
     Args:
         cells: output of ``storage.trials.heatmap_cells`` (run_id, context_length, depth_percent,
             n, mean_score, raw_counts).
+        max_cells: cell budget of one grid (distinct lengths x distinct depths). Above it, each
+            axis with more than ``max_bins`` categories is cut into ``max_bins`` bins of
+            consecutive categories (equal numbers of distinct values, ``numpy.array_split``)
+            and every bin shows the trial-weighted mean of its cells (see :func:`aggregate_grid`).
 
     Returns:
         ``{run_id: grid}`` in first-appearance order of ``run_id``; each grid keeps the input
         columns plus ``x`` (context-length category index, ascending length), ``y`` (depth
         category index, ascending depth), ``length_label`` and ``depth_label``. Only cells
-        present in the data are rows: missing cells stay gaps.
+        present in the data are rows: missing cells stay gaps. An aggregated grid also has
+        ``members`` (the (context_length, depth_percent) cells of each bin; see
+        :func:`aggregated_from`).
     """
     out: dict[int, pd.DataFrame] = {}
     for run_id, grid in cells.groupby("run_id", sort=False):
         grid = grid.sort_values(["context_length", "depth_percent"]).reset_index(drop=True)
-        lengths = sorted(grid["context_length"].unique())
-        depths = sorted(grid["depth_percent"].unique())
+        lengths = np.sort(grid["context_length"].unique())
+        depths = np.sort(grid["depth_percent"].unique())
+        if len(lengths) * len(depths) > max_cells:
+            out[int(run_id)] = aggregate_grid(grid, lengths, depths, max_bins)
+            continue
         grid["x"] = grid["context_length"].map({v: i for i, v in enumerate(lengths)})
         grid["y"] = grid["depth_percent"].map({v: i for i, v in enumerate(depths)})
-        grid["length_label"] = [format_length(v, compact=True) for v in grid["context_length"]]
+        labels = {v: format_length(v, compact=True) for v in lengths}
+        grid["length_label"] = grid["context_length"].map(labels)
         grid["depth_label"] = grid["depth_percent"].map(format_depth)
         out[int(run_id)] = grid
     return out
 
 
+def _bins(values: np.ndarray, max_bins: int) -> tuple[dict, list[tuple]]:
+    """value -> bin index over consecutive groups of sorted distinct ``values``, and (lo, hi) per bin."""
+    groups = np.array_split(values, min(len(values), max_bins))
+    return ({v: i for i, g in enumerate(groups) for v in g}, [(g[0], g[-1]) for g in groups])
+
+
+def aggregate_grid(grid: pd.DataFrame, lengths: np.ndarray, depths: np.ndarray, max_bins: int) -> pd.DataFrame:
+    """One run's grid binned to at most ``max_bins`` lengths x ``max_bins`` depths.
+
+    Each bin: n = total trials, mean_score = trial-weighted mean of its cells' mean scores
+    (= the mean over all scored trials of the bin), raw_counts = summed raw-score counts,
+    labels 'lo–hi' (:func:`format_length` / :func:`format_depth`), ``members`` its cells.
+    Bins without a trial are absent (gaps).
+    """
+    x_of, x_range = _bins(lengths, max_bins)
+    y_of, y_range = _bins(depths, max_bins)
+    g = grid.assign(x=grid["context_length"].map(x_of), y=grid["depth_percent"].map(y_of))
+    g["_scored"] = g["n"].where(g["mean_score"].notna(), 0)
+    g["_sum"] = (g["mean_score"] * g["_scored"]).fillna(0.0)
+    rows = []
+    for (x, y), b in g.groupby(["x", "y"], sort=True):
+        (l0, l1), (d0, d1) = x_range[x], y_range[y]
+        counts: dict = {}
+        for rc in b["raw_counts"]:
+            for k, v in _items(rc):
+                counts[k] = counts.get(k, 0) + v
+        scored = b["_scored"].sum()
+        rows.append({"run_id": b["run_id"].iloc[0], "context_length": int(l0), "depth_percent": float(d0),
+                     "n": int(b["n"].sum()), "mean_score": b["_sum"].sum() / scored if scored else np.nan,
+                     "raw_counts": counts or None, "x": x, "y": y,
+                     "length_label": _range(format_length(l0, compact=True), format_length(l1, compact=True)),
+                     "depth_label": _range(format_depth(d0), format_depth(d1)),
+                     "members": list(zip(b["context_length"].astype(int), b["depth_percent"].astype(float)))})
+    return pd.DataFrame(rows)
+
+
+def aggregated_from(grid: pd.DataFrame) -> int:
+    """Number of cells (with data) an aggregated grid was binned from; 0 for a grid drawn cell by cell."""
+    return int(grid["members"].map(len).sum()) if "members" in grid else 0
+
+
+def _range(lo: str, hi: str) -> str:
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def _items(raw_counts: Any):
+    if raw_counts is None or (isinstance(raw_counts, float) and pd.isna(raw_counts)):
+        return []
+    return raw_counts.items() if isinstance(raw_counts, dict) else zip(raw_counts["key"], raw_counts["value"])
+
+
 def raw_counts_text(raw_counts: Any) -> str:
     """``{10.0: 3, 1.0: 1}`` -> ``"10 ×3, 1 ×1"`` (highest raw score first)."""
-    if raw_counts is None or (isinstance(raw_counts, float) and pd.isna(raw_counts)):
-        return "none"
-    items = raw_counts.items() if isinstance(raw_counts, dict) else zip(raw_counts["key"], raw_counts["value"])
-    parts = sorted(((k, v) for k, v in items if k is not None), key=lambda kv: -kv[0])
+    parts = sorted(((k, v) for k, v in _items(raw_counts) if k is not None), key=lambda kv: -kv[0])
     return ", ".join(f"{k:g} ×{v}" for k, v in parts) or "none"
 
 
+def _length_texts(grid: pd.DataFrame) -> pd.Series:
+    """Hover text of each row's context length: the exact number, or the bin's range when aggregated."""
+    if "members" in grid:
+        return grid["length_label"]
+    return grid["context_length"].map(lambda v: f"{int(v):,}")
+
+
 def hover_texts(grid: pd.DataFrame, length_unit: str) -> list[str]:
-    """Hover text per grid row: length (with unit), depth, mean normalised score, n, raw scores."""
+    """Hover text per grid row: length (with unit), depth, mean normalised score, n, raw scores
+    (and, for an aggregated grid, how many cells the bin holds)."""
     texts = []
-    for row in grid.itertuples():
+    for row, length in zip(grid.itertuples(), _length_texts(grid)):
         mean = "no score" if pd.isna(row.mean_score) else f"{row.mean_score:.3f}"
         texts.append(
-            f"context length: {row.context_length:,} {length_unit}<br>depth: {row.depth_label}%"
+            f"context length: {length} {length_unit}<br>depth: {row.depth_label}%"
             f"<br>mean score (0..1): {mean}<br>n = {row.n} trial{'s' if row.n != 1 else ''}"
             f"<br>raw scores: {raw_counts_text(row.raw_counts)}"
+            + (f"<br>bin of {len(row.members)} cells" if "members" in grid else "")
         )
     return texts
+
+
+NO_DATA = "no data — not 0 (no trial in this cell)"
+
+
+def gap_cells(grid: pd.DataFrame, length_unit: str) -> pd.DataFrame:
+    """The gaps of a grid: every (x, y) of its categories without a row, with their own hover text.
+
+    Returns:
+        Columns x, y, text ('context length: 2,000 tokens<br>depth: 50%<br>no data — not 0 …'),
+        ordered by x then y; empty when the grid is full.
+    """
+    xs = pd.Series(_length_texts(grid).to_numpy(), index=grid["x"]).groupby(level=0).first()
+    ys = grid.drop_duplicates("y").set_index("y")["depth_label"]
+    full = pd.MultiIndex.from_product([xs.index, ys.index], names=["x", "y"])
+    missing = full.difference(pd.MultiIndex.from_arrays([grid["x"], grid["y"]])).to_frame(index=False)
+    missing = missing.sort_values(["x", "y"], ignore_index=True)
+    missing["text"] = [f"context length: {xs[x]} {length_unit}<br>depth: {ys[y]}%<br>{NO_DATA}"
+                       for x, y in zip(missing["x"], missing["y"])]
+    return missing
 
 
 def selected_cells(points: Iterable[dict], grids: dict[int, pd.DataFrame]) -> list[Cell]:
@@ -82,7 +175,8 @@ def selected_cells(points: Iterable[dict], grids: dict[int, pd.DataFrame]) -> li
 
     Args:
         points: ``event.selection.points`` from ``st.plotly_chart(on_select=...)``; each has
-            ``curve_number`` (trace = position of the run in ``grids``) and ``point_index``.
+            ``curve_number`` (trace = position of the run in ``grids``; later traces, such as
+            the gaps of ``ui.heatmap_figure``, are ignored) and ``point_index``.
         grids: the :func:`layout_cells` result the figure was drawn from.
 
     Returns:
@@ -98,18 +192,25 @@ def selected_cells(points: Iterable[dict], grids: dict[int, pd.DataFrame]) -> li
         if not 0 <= idx < len(grid):
             continue
         row = grid.iloc[idx]
-        seen[Cell(run_ids[curve], int(row["context_length"]), float(row["depth_percent"]))] = None
+        members = row["members"] if "members" in grid else [(row["context_length"], row["depth_percent"])]
+        for length, depth in members:  # an aggregated bin stands for all its cells
+            seen[Cell(run_ids[curve], int(length), float(depth))] = None
     return list(seen)
 
 
-def grid_summary(grid: pd.DataFrame) -> dict[str, float]:
-    """Trial-weighted mean score, number of cells, trials, and empty cells of the full grid."""
-    n_cells_full = grid["x"].nunique() * grid["y"].nunique()
-    scored = grid.dropna(subset=["mean_score"])
-    weighted = (scored["mean_score"] * scored["n"]).sum() / scored["n"].sum() if len(scored) else float("nan")
-    return {
-        "mean_score": float(weighted),
-        "cells": int(len(grid)),
-        "trials": int(grid["n"].sum()),
-        "missing_cells": int(n_cells_full - len(grid)),
-    }
+def run_summaries(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per run: trial-weighted mean score, cells with data, trials, and empty cells of its full grid.
+
+    Args:
+        cells: ``storage.niah.heatmap_cells`` rows (any number of runs; vectorised, no layout).
+
+    Returns:
+        Index run_id (first-appearance order); columns mean_score (0..1, NaN when nothing is
+        scored), cells, trials, missing_cells (distinct lengths x distinct depths - cells).
+    """
+    c = cells.assign(_w=cells["mean_score"] * cells["n"], _n=cells["n"].where(cells["mean_score"].notna(), 0))
+    g = c.groupby("run_id", sort=False)
+    out = pd.DataFrame({"mean_score": g["_w"].sum() / g["_n"].sum().replace(0, np.nan), "cells": g.size(),
+                        "trials": g["n"].sum(),
+                        "missing_cells": g["context_length"].nunique() * g["depth_percent"].nunique() - g.size()})
+    return out.astype({"cells": int, "trials": int, "missing_cells": int})

@@ -60,19 +60,51 @@ def label_order(label: str | None) -> float:
 
 
 def format_length(value: float | None, label: str | None = None, compact: bool = False) -> str:
-    """'4K', '128K', '1M', '1,000' style label (K = 1024 for powers of two as RULER writes them).
+    """The one label for a context length: what the harness wrote, in exact units.
 
-    ``compact=True`` (crowded axes) shortens other lengths to one decimal of a thousand:
-    6853 -> '6.9K', 200000 -> '200K', 1000 -> '1K'.
+    Rules (in this order; ``value`` in the run's length unit, usually tokens):
+
+    * a multiple of 1,000: decimal K / M, exact - 1000 -> '1K', 8000 -> '8K', 128000 -> '128K',
+      995000 -> '995K', 1000000 -> '1M', 1500000 -> '1.5M';
+    * otherwise a multiple of 1,024: binary Ki / Mi (IEC prefixes, 1 Ki = 1,024) - 1024 -> '1Ki',
+      4096 -> '4Ki', 8192 -> '8Ki', 131072 -> '128Ki', 1048576 -> '1Mi'. Harnesses that test
+      powers of two (RULER: 4096 ... 131072) are thus never confused with decimal ones
+      (128000 is '128K', 131072 is '128Ki'); :func:`binary_note` says so next to the axis;
+    * anything else: the exact number with thousands separators (6853 -> '6,853'), or with
+      ``compact=True`` (crowded axes) an approximation to one decimal of a thousand / million
+      (6853 -> '6.9K', 121782 -> '121.8K'); values below 1,000 are always exact ('512').
+
+    Args:
+        value: the length, or None/NaN when the run has only a bucket label.
+        label: returned unchanged when ``value`` is missing ('0-4k').
+        compact: approximate lengths that are neither multiples of 1,000 nor of 1,024.
+
+    Returns:
+        The label text.
     """
     if value is None or pd.isna(value):
         return str(label)
     v = float(value)
-    if v >= 1024 and v % 1024 == 0 and (v // 1024) % 1 == 0 and v < 1024 ** 2:
-        return f"{int(v // 1024)}K"
-    if v >= 1024 ** 2 and v % (1024 ** 2) == 0:
-        return f"{int(v // 1024 ** 2)}M"
+    if v >= 1000 and v % 1000 == 0:
+        return f"{v / 1e6:.3f}".rstrip("0").rstrip(".") + "M" if v >= 1e6 else f"{int(v // 1000)}K"
+    if v >= 1024 and v % 1024 == 0:
+        return f"{int(v // 1024 ** 2)}Mi" if v % 1024 ** 2 == 0 else f"{int(v // 1024)}Ki"
     if compact and v >= 1000:
-        x, suffix = (v / 1e6, "M") if v >= 1e6 else (v / 1e3, "K")
-        return f"{x:.0f}{suffix}" if abs(x - round(x)) < 0.05 else f"{x:.1f}{suffix}"
+        return f"{v / 1e6:.1f}M" if v >= 1e6 else f"{v / 1e3:.1f}K"
     return f"{int(v):,}" if v == int(v) else f"{v:g}"
+
+
+def tokenizer_note(length_unit: str, tokenizer: str | None) -> str:
+    """'lengths in tokens counted by: <tokenizer>', or 'lengths in tokens (tokenizer not recorded)'
+    when the run names none (None, NaN or ''); only token lengths name a tokenizer."""
+    if length_unit != "tokens":
+        return f"lengths in {UNIT_NAMES.get(length_unit, length_unit)}"
+    if tokenizer is None or pd.isna(tokenizer) or not str(tokenizer).strip():
+        return "lengths in tokens (tokenizer not recorded)"
+    return f"lengths in tokens counted by: {tokenizer}"
+
+
+def binary_note(labels) -> str:
+    """'' or ' · Ki = 1,024' when any of ``labels`` (from :func:`format_length`) uses a binary prefix,
+    for the axis title next to them."""
+    return " · Ki = 1,024" if any(str(x).endswith(("Ki", "Mi")) for x in labels) else ""

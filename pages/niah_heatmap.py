@@ -1,10 +1,13 @@
 """NIAH heatmap: mean normalised score by context length × needle depth, with cell drill-down."""
+import pandas as pd
 import streamlit as st
 
-from analysis.heatmap import Cell, format_depth, grid_summary, layout_cells, selected_cells
+from analysis.display_text import display_frame
+from analysis.heatmap import Cell, aggregated_from, format_depth, layout_cells, run_summaries, selected_cells
+from analysis.lengths import tokenizer_note
 from ui import data, url_state
 from ui.data import SCALES, TRIALS_ALL, TRIALS_FIRST
-from ui.heatmap_figure import heatmap_figure
+from ui.heatmap_figure import CHARTS_PER_PAGE, MAX_METRICS, heatmap_figure
 from ui.model_picker import retrieval_heads_link
 from ui.page import page_setup
 from ui.probe_data import SWEEP_FORMAT
@@ -18,7 +21,7 @@ if runs.empty:
     st.page_link("pages/upload.py", label="Upload results", icon=":material/upload_file:")
     st.stop()
 
-info = runs.set_index("run_id")
+info = display_frame(runs).set_index("run_id")
 ids = [int(i) for i in info.index]
 url_state.seed_list("runs", ids[:1], int, allowed=ids)
 url_state.seed("trials", TRIALS_ALL, str, allowed=[TRIALS_ALL, TRIALS_FIRST])
@@ -36,32 +39,57 @@ if not chosen:
     st.info("Pick at least one run.")
     st.stop()
 
-cells = data.heatmap_cells(fp, tuple(chosen), repeats)
+order = sorted(set(chosen))  # run id order, in the charts and in the table
+titles = {r: f"{info.at[r, 'label']} · run {r}" for r in order}
+units = {r: info.at[r, "length_unit"] or "tokens" for r in order}
+
+
+def counted(r: int) -> str:
+    return (f"raw scale: {SCALES.get(info.at[r, 'score_scale'], (info.at[r, 'score_scale'],))[0]} · "
+            + tokenizer_note(units[r], info.at[r, "tokenizer"]))
+
+
+summary_slot = st.container()  # filled after the charts: the first chart does not wait for every run's totals
+n_pages = -(-len(order) // CHARTS_PER_PAGE)
+page_no = 1
+if n_pages > 1:
+    page_no = int(st.number_input(f"Page of charts ({CHARTS_PER_PAGE} runs each, {n_pages} pages)", 1, n_pages, 1,
+                                  key="chart_page"))
+    first = (page_no - 1) * CHARTS_PER_PAGE
+    st.caption(f"Charts of runs {first + 1}–{min(first + CHARTS_PER_PAGE, len(order))} of {len(order)}; "
+               "the table above summarises every picked run.")
+on_page = order[(page_no - 1) * CHARTS_PER_PAGE:page_no * CHARTS_PER_PAGE]
+cells = data.heatmap_cells(fp, tuple(on_page), repeats)
 grids = layout_cells(cells)
-titles = {r: f"{info.at[r, 'label']} · run {r}" for r in grids}
-units = {r: info.at[r, "length_unit"] or "tokens" for r in grids}
 
-metric_cols = st.columns(len(grids))
-for col, (r, grid) in zip(metric_cols, grids.items()):
-    s = grid_summary(grid)
-    col.metric(f"{info.at[r, 'label']} · mean score (0..1)", f"{s['mean_score']:.3f}")
-    scale = info.at[r, "score_scale"]
-    tok = info.at[r, "tokenizer"]
-    col.caption(
-        f"{s['cells']} cells, {s['trials']:,} trials, {s['missing_cells']} missing (gaps) · "
-        f"raw scale: {SCALES.get(scale, (scale,))[0]} · lengths in {units[r]}"
-        + (f" counted by: {tok}" if tok else "")
-    )
-
-chart_cols = st.columns(min(2, len(grids)))
+chart_cols = st.columns(min(2, max(1, len(grids))))
 picked = []
 for k, (r, grid) in enumerate(grids.items()):
     with chart_cols[k % len(chart_cols)]:
         st.markdown(f"**{titles[r]}**")
+        if aggregated_from(grid):
+            st.caption(f"aggregated from {aggregated_from(grid):,} cells into {len(grid):,} bins of neighbouring "
+                       "lengths / depths (more than the cell budget); click a bin to list its trials.")
         fig = heatmap_figure(grid, units[r], max_plot_width=760 if len(grids) == 1 else 420)
         event = st.plotly_chart(fig, key=f"niah_heatmap_{r}", on_select="rerun", selection_mode=("points", "box"),
                                 width="content", config={"displaylogo": False})
         picked += selected_cells((event or {}).get("selection", {}).get("points", []), {r: grid})
+
+rest = [r for r in order if r not in grids]
+summary = run_summaries(pd.concat([cells, data.heatmap_cells(fp, tuple(rest), repeats)]) if rest else cells)
+summary = summary.loc[[r for r in order if r in summary.index]]
+with summary_slot:
+    if len(summary) <= MAX_METRICS:
+        for col, (r, s) in zip(st.columns(max(1, len(summary))), summary.iterrows()):
+            col.metric(f"{info.at[r, 'label']} · mean score (0..1)", f"{s['mean_score']:.3f}")
+            col.caption(f"{int(s['cells'])} cells, {int(s['trials']):,} trials, {int(s['missing_cells'])} missing "
+                        f"(gaps) · {counted(r)}")
+    else:  # many runs: one row each instead of a garbled row of metrics
+        st.dataframe(summary.assign(run=[titles[r] for r in summary.index], lengths=[counted(r) for r in summary.index])
+                     [["run", "mean_score", "cells", "trials", "missing_cells", "lengths"]],
+                     hide_index=True, width="stretch",
+                     column_config={"mean_score": st.column_config.NumberColumn("mean score (0..1)", format="%.3f"),
+                                    "missing_cells": "missing (gaps)", "lengths": "scale · lengths"})
 st.caption("Colour: mean normalised score per cell on one fixed 0..1 scale for every run; grey = no trial "
            "(a gap, not a 0). Hover a cell for n and raw scores; click a cell (or drag a box) to list its trials.")
 
@@ -69,7 +97,7 @@ st.subheader("Trials of the selected cell(s)")
 if not picked:
     with st.expander("…or pick a cell by value", expanded=False):
         r = st.selectbox("Run", list(grids), format_func=lambda x: titles[x], key="pick_run")
-        g = grids[r]
+        g = cells[cells["run_id"] == r]
         length = st.selectbox("Context length", sorted(g["context_length"].unique()), key="pick_len",
                               format_func=lambda v: f"{v:,} {units[r]}")
         depth = st.selectbox("Depth (%)", sorted(g.loc[g["context_length"] == length, "depth_percent"].unique()),
@@ -82,7 +110,7 @@ for cell in picked[:20]:
     trials = data.cell_trials(fp, cell.run_id, cell.context_length, cell.depth_percent)
     st.markdown(f"**{titles[cell.run_id]}** · context length {cell.context_length:,} {units[cell.run_id]} · "
                 f"depth {format_depth(cell.depth_percent)}% · n = {len(trials)}")
-    st.dataframe(trials, hide_index=True, width="stretch",
+    st.dataframe(display_frame(trials), hide_index=True, width="stretch",
                  column_config={"needle": st.column_config.TextColumn(width="medium"),
                                 "response": st.column_config.TextColumn(width="large"),
                                 "score": st.column_config.NumberColumn("score (0..1)", format="%.3f")})

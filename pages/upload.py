@@ -2,8 +2,10 @@
 import pandas as pd
 import streamlit as st
 
+from analysis.display_text import display_frame
 from ui import data, upload_preview
 from ui.page import page_setup
+from ui.upload_limits import upload_limit_text
 from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, commit, count_summary, delete_run,
                         prepare, read_uploads, rename_run, supported_formats)
 
@@ -24,6 +26,7 @@ uploaded = st.file_uploader(
     accept_multiple_files="directory" if folder_mode else True,
     key=f"uploader_{state.uploader_key}",
 )
+st.caption(upload_limit_text())
 
 if state.get("last_result"):
     st.success(state.last_result)
@@ -116,7 +119,7 @@ if uploaded:
 
 st.divider()
 st.subheader("Stored runs")
-runs = data.runs(fp)
+runs = display_frame(data.runs(fp), ["files"])  # bidi controls shown, not applied
 if runs.empty:
     st.caption("No runs yet. Upload files above, or run `python -m storage.ingest PATH...`.")
     st.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from storage.importers.parsed import JUDGE_OR_BINARY, ParsedFile
@@ -71,10 +72,14 @@ class PlannedRun:
     def frame(self, table: str, parts: list[ParsedFile] | None = None) -> pd.DataFrame | None:
         """Rows of ``table`` from ``parts`` (default all), with a ``file_id`` column."""
         frames = [
-            getattr(p, table).assign(file_id=p.file_id)
+            # one category, not a copy of the 64-character id per row; one frame is not copied by a concat
+            getattr(p, table).assign(file_id=pd.Categorical.from_codes(np.zeros(len(getattr(p, table)), "int8"),
+                                                                       [p.file_id]))
             for p in (self.parts if parts is None else parts)
             if getattr(p, table) is not None and len(getattr(p, table))
         ]
+        if len(frames) == 1:
+            return frames[0]
         return pd.concat(frames, ignore_index=True) if frames else None
 
     @cached_property

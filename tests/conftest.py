@@ -61,7 +61,19 @@ def tiny_llama():
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync"]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+#: generous timeouts (ms) for a loaded 2-core machine; tests wait on readiness, never on the clock
+READY_MS, CHART_MS = 180_000, 180_000
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    """Where a browser test saves its screenshots: a temporary folder, or - only when
+    ``LONGSCOPE_SCREENSHOTS`` is set (README: "Refresh the README screenshots") - that folder,
+    e.g. ``docs/screenshots``. The plain test command never rewrites tracked files."""
+    target = os.environ.get("LONGSCOPE_SCREENSHOTS")
+    out = (ROOT / target) if target else tmp_path / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 def _free_port() -> int:
@@ -99,43 +111,111 @@ APP_DATA = [
 ]
 
 
+#: a hand-written tidy NIAH run appended after APP_DATA: 3 lengths x 2 depths, (2000, 100%) has no
+#: trial (a gap), and its model name carries a right-to-left override (U+202E)
+GAP_MODEL = "gap-run\u202etxt.exe"
+GAP_TRIALS = [(1000, 0, 1), (1000, 100, 1), (2000, 0, 0), (4000, 0, 1), (4000, 100, 0)]
+
+
 @pytest.fixture(scope="session")
 def app_db(tmp_path_factory, real_data) -> Path:
-    """A DuckDB file holding the real runs of :data:`APP_DATA` (run 1 = the Claude 2.1 NIAH run),
-    closed again so the app process can open it."""
+    """A DuckDB file holding the real runs of :data:`APP_DATA` (run 1 = the Claude 2.1 NIAH run) and
+    then the :data:`GAP_MODEL` run, closed again so the app process can open it."""
+    import json
+
     from storage.db import open_store
     from storage.ingest import ingest_paths
 
-    path = tmp_path_factory.mktemp("app") / "app.duckdb"
+    folder = tmp_path_factory.mktemp("app")
+    gap = folder / "gap_run.jsonl"
+    gap.write_text("".join(json.dumps({"model": GAP_MODEL, "benchmark": "niah", "task": None, "context_length": L,
+                                       "depth_percent": d, "score": x, "scale": "binary"}) + "\n"
+                           for L, d, x in GAP_TRIALS))
+    path = folder / "app.duckdb"
     store = open_store(path)
-    plan, written = ingest_paths([real_data / p for p in APP_DATA], store)
+    plan, written = ingest_paths([real_data / p for p in APP_DATA] + [gap], store)
     assert not plan.failed, [f.message for f in plan.failed][:3]
     store.close()
     return path
 
 
 @pytest.fixture(scope="session")
-def app_url(app_db):
-    """Start ``streamlit run app.py`` on a free port against ``app_db``; yields its base URL."""
+def gap_run_id(app_db) -> int:
+    """Run id of the :data:`GAP_MODEL` run in ``app_db`` (read before the app server opens it)."""
+    from storage.db import open_store
+    from storage.runs import list_runs
+
+    store = open_store(app_db)
+    runs = list_runs(store)
+    store.close()
+    return int(runs.loc[runs["model"] == GAP_MODEL, "run_id"].item())
+
+
+class OutsideCalls:
+    """A stand-in for every outside host: the app server runs with ``HTTP(S)_PROXY`` pointing here,
+    so any request it makes off the machine (``checkip.amazonaws.com``, usage statistics) arrives
+    as a connection to this socket instead. ``requests`` holds the first line of each."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.requests: list[str] = []
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen()
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    self.requests.append(conn.recv(4096).decode(errors="replace").split("\r\n")[0])
+                except OSError:
+                    self.requests.append("(no request line)")
+
+    def close(self):
+        self._sock.close()
+
+
+@pytest.fixture(scope="session")
+def outside_calls():
+    """The :class:`OutsideCalls` recorder the app server's proxy settings point to."""
+    rec = OutsideCalls()
+    yield rec
+    rec.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_db, gap_run_id, outside_calls):
+    """Start ``streamlit run app.py`` on a free port against ``app_db`` (with the repository's
+    ``.streamlit/config.toml``; outside requests go to ``outside_calls``); yields its base URL."""
     import subprocess
     import time
     import urllib.request
 
     port = _free_port()
-    env = {**os.environ, "LONGSCOPE_DB": str(app_db), "HF_HUB_OFFLINE": "1"}
+    proxy = {k: outside_calls.url for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+    env = {**os.environ, **proxy, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+           "LONGSCOPE_DB": str(app_db), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    deadline = time.time() + READY_MS / 1000
+    while time.time() < deadline and proc.poll() is None:
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
                 break
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.5)  # polling the health endpoint, not a wait for the page
     else:
         proc.kill()
         raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
@@ -144,8 +224,30 @@ def app_url(app_db):
     proc.wait(timeout=20)
 
 
+def wait_until_idle(page, timeout: int = READY_MS) -> None:
+    """Wait for Streamlit's own readiness signal: connected, and the script run finished
+    (``stApp``'s ``data-test-script-state`` is ``notRunning``, i.e. the running-man status widget
+    is gone), with the page's title drawn."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+                           '[data-test-script-state="notRunning"]', timeout=timeout)
+    page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=timeout)
+
+
 def open_page(browser, url: str, height: int = 1300):
-    """A new browser page at ``url`` (a deep link works on the first try: ``ui/page.py``)."""
-    page = browser.new_page(viewport={"width": 1400, "height": height})
-    page.goto(url, wait_until="networkidle")
+    """A new page of ``browser`` (a Playwright Browser or BrowserContext) at ``url`` once the app has
+    finished its first run (a deep link works on the first try: ``ui/page.py``)."""
+    page = browser.new_page()  # a Browser (own context) or a BrowserContext (shared one)
+    page.set_viewport_size({"width": 1400, "height": height})
+    page.goto(url, wait_until="domcontentloaded")
+    wait_until_idle(page)
     return page
+
+
+def wait_for_chart(page, min_points: int = 0, timeout: int = CHART_MS):
+    """The first Plotly chart, once drawn and visible with at least ``min_points`` markers."""
+    chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+    chart.wait_for(state="visible", timeout=timeout)
+    page.wait_for_function(
+        "n => { const p = document.querySelector('[data-testid=\"stPlotlyChart\"] .js-plotly-plot');"
+        " return p && p._fullLayout && p.querySelectorAll('.point').length >= n; }", arg=min_points, timeout=timeout)
+    return chart

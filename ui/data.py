@@ -11,6 +11,7 @@ import streamlit as st
 from analysis.bootstrap import N_RESAMPLES
 from analysis.correlation import model_matrix, pairwise
 from analysis.degradation import length_points as _length_points
+from analysis.display_text import display_frame
 from analysis.depth import depth_points, length_bands, u_shape
 from analysis.published import load_published, matches
 from storage import runs as run_queries
@@ -26,8 +27,8 @@ __all__ = ["SCALES", "SCALE_LABELS", "TRIALS_ALL", "TRIALS_FIRST"]  # vocabulari
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def runs(fp: StoreFingerprint) -> pd.DataFrame:
-    """``storage.runs.list_runs``: every run, with its kind, provenance and row counts."""
-    return run_queries.list_runs(open_store(fp.path))
+    """``storage.runs.list_runs``: every run, with its kind, provenance and row counts; names made safe to show."""
+    return display_frame(run_queries.list_runs(open_store(fp.path)), ["label", "model"])
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

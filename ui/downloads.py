@@ -6,6 +6,7 @@ drawing the buttons costs nothing on re-render.
 """
 from __future__ import annotations
 
+import csv
 import io
 import re
 
@@ -14,9 +15,26 @@ import plotly.graph_objects as go
 import streamlit as st
 
 
+#: first characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value):
+    """A text cell starting with ``= + - @``, tab or CR prefixed with ``'`` (OWASP's advice), so
+    Excel / LibreOffice / Sheets show it as text instead of evaluating it; other values unchanged."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def to_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV without the index."""
-    return df.to_csv(index=False).encode("utf-8")
+    """UTF-8 CSV without the index; text cells and column names are :func:`formula_safe` and quoted
+    (numbers, negative ones included, stay unquoted numbers)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(formula_safe)
+    out.columns = [formula_safe(str(c)) for c in out.columns]
+    # every text field quoted: a bare CR inside a cell would otherwise split the row for some readers
+    return out.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC).encode("utf-8")
 
 
 def to_parquet(df: pd.DataFrame) -> bytes:

@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 import numpy as np
 import pandas as pd
 
-from analysis.lengths import axis_title, format_length, label_order
+from analysis.lengths import axis_title, binary_note, format_length, label_order
 
 PALETTE = pc.qualitative.Plotly + pc.qualitative.D3
 
@@ -73,7 +73,8 @@ def line_panels(points: pd.DataFrame, names: dict[int, str], y_title: str = "sco
                 tested = [m * 10 ** e for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
                           for m in (1, 2, 5) if lo <= m * 10 ** e <= hi]
             ticks = tested[::max(1, -(-len(tested) // 10))]
-            fig.update_xaxes(type="log", tickvals=ticks, ticktext=[format_length(v, compact=True) for v in ticks],
+            labels = [format_length(v, compact=True) for v in ticks]
+            fig.update_xaxes(type="log", tickvals=ticks, ticktext=labels, title_text=binary_note(labels).lstrip(" ·"),
                              row=row, col=1)
         else:
             fig.update_xaxes(type="category", row=row, col=1)

@@ -9,12 +9,17 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.heatmap import hover_texts
+from analysis.heatmap import aggregated_from, gap_cells, hover_texts
+from analysis.lengths import binary_note
 
 COLORSCALE = [[0.0, "#d7301f"], [0.5, "#fdd49e"], [1.0, "#1a9850"]]
+GAP_COLOR = "#d4d4d4"  # a cell without trials: grey, never a colour of the score scale
 MARGIN = dict(l=64, r=96, t=16, b=64)
 MAX_CELL_PX, MIN_CELL_PX = 48, 6
 MIN_PLOT_W, MIN_PLOT_H = 360, 260  # small grids still get a readable plot (cells then leave gaps)
+#: small multiples drawn per page (300 picked runs were 300 figures, a 3.3 GB browser tab), and the
+#: most runs whose summary is a row of metrics (more get a table)
+CHARTS_PER_PAGE, MAX_METRICS = 12, 4
 
 
 def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 760) -> go.Figure:
@@ -26,7 +31,10 @@ def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 7
         max_plot_width: px available for the plot area; the cell size is derived from it.
 
     Returns:
-        A figure of fixed size whose single trace has one square marker per cell with data.
+        A figure of fixed size. Trace 0 has one square marker per cell with data (point i = grid
+        row i); trace 1 (when the grid has gaps) one grey marker per gap whose hover says
+        "no data — not 0", so a gap never shows its neighbour's hover. An aggregated grid
+        (``analysis.heatmap.aggregate_grid``) says "aggregated from N cells" in its axis title.
     """
     nx, ny = int(grid["x"].max()) + 1, int(grid["y"].max()) + 1
     cell = max(MIN_CELL_PX, min(MAX_CELL_PX, max_plot_width / nx, 900 / ny))
@@ -44,12 +52,20 @@ def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 7
             selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=0.45)),
         )
     )
+    gaps = gap_cells(grid, length_unit)
+    if len(gaps):
+        fig.add_trace(go.Scatter(
+            x=gaps["x"], y=gaps["y"], mode="markers", name="no data",
+            marker=dict(symbol="square", size=size - 1, sizemode="diameter", color=GAP_COLOR, line=dict(width=0)),
+            text=gaps["text"], hovertemplate="%{text}<extra></extra>",
+            selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=1.0)),
+        ))
     xl = grid.drop_duplicates("x").sort_values("x")
     yl = grid.drop_duplicates("y").sort_values("y")
     step_x, step_y = max(1, round(nx * 48 / plot_w)), max(1, round(ny * 16 / plot_h))
     fig.update_xaxes(tickvals=xl["x"][::step_x], ticktext=xl["length_label"][::step_x], range=[-0.5, nx - 0.5],
-                     title_text=f"context length ({length_unit})", showgrid=False, zeroline=False, fixedrange=True,
-                     automargin=True)
+                     title_text=_x_title(grid, length_unit, xl["length_label"]), showgrid=False, zeroline=False,
+                     fixedrange=True, automargin=True)
     fig.update_yaxes(tickvals=yl["y"][::step_y], ticktext=yl["depth_label"][::step_y], range=[ny - 0.5, -0.5],
                      title_text="needle depth (%)", showgrid=False, zeroline=False, fixedrange=True,
                      automargin=True)
@@ -58,3 +74,11 @@ def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 7
         margin=MARGIN, plot_bgcolor="#e9e9e9", showlegend=False, clickmode="event+select",
     )
     return fig
+
+
+def _x_title(grid: pd.DataFrame, length_unit: str, labels: pd.Series) -> str:
+    title = f"context length ({length_unit}{binary_note(labels)})"
+    if "members" in grid:
+        title += (f"<br>aggregated from {aggregated_from(grid):,} cells into {len(grid):,} bins "
+                  "(trial-weighted means)")
+    return title

@@ -57,7 +57,7 @@ def detect(src: SourceFile) -> ModuleType:
     if not src.data or src.data.isspace():
         raise src.error(None, "the file is empty")
     if src.suffix != ".parquet":
-        src.text  # noqa: B018 - raises FormatError for UTF-16 or non-UTF-8 bytes, naming the line
+        src.check_utf8()  # FormatError for UTF-16 or non-UTF-8 bytes, naming the line; keeps no decoded copy
     for mod in importers():
         if mod.detect(src):
             return mod

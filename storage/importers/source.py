@@ -5,6 +5,7 @@ ingest report can tell the user exactly what is wrong.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -85,20 +86,42 @@ class SourceFile:
         Raises:
             FormatError: empty file, or bytes that are not UTF-8 (names line and column).
         """
+        data = self._utf8_body()
+        try:
+            return str(data, "utf-8")
+        except UnicodeDecodeError as exc:
+            raise self._utf8_error(exc.start) from None
+
+    def check_utf8(self, chunk: int = 1 << 20) -> None:
+        """Raise what :attr:`text` would raise, decoding ``chunk`` bytes at a time and keeping
+        nothing (format detection of a file DuckDB or Arrow then read from the bytes themselves)."""
+        data = self._utf8_body()
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        for start in range(0, len(data), chunk):
+            piece = data[start:start + chunk]
+            try:
+                decoder.decode(piece, final=start + chunk >= len(data))
+            except UnicodeDecodeError as exc:  # exc.object = bytes held back from before + piece
+                raise self._utf8_error(start + exc.start - (len(exc.object) - len(piece))) from None
+
+    def _utf8_body(self) -> memoryview:
+        """The bytes after a UTF-8 byte-order mark (noted), without copying them."""
         data = self.data
         if not data or data.isspace():
             raise self.error(None, "the file is empty")
-        if data.startswith(UTF8_BOM):
-            data = data[len(UTF8_BOM):]
-            self.notes.append("UTF-8 byte-order mark removed")
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise self.error("encoding", "the file is UTF-16; save it as UTF-8")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-            raise self.error(f"line {line}, column {col}", f"not UTF-8 text (byte 0x{data[exc.start]:02x})") from None
+        if data.startswith(UTF8_BOM):
+            if "UTF-8 byte-order mark removed" not in self.notes:
+                self.notes.append("UTF-8 byte-order mark removed")
+            return memoryview(data)[len(UTF8_BOM):]
+        return memoryview(data)
+
+    def _utf8_error(self, pos: int) -> FormatError:
+        data = self._utf8_body()
+        line = bytes(data[:pos]).count(b"\n") + 1
+        col = pos - (bytes(data[:pos]).rfind(b"\n") + 1) + 1
+        return self.error(f"line {line}, column {col}", f"not UTF-8 text (byte 0x{data[pos]:02x})")
 
     def head(self, n_bytes: int = 65536) -> str:
         """The first ``n_bytes`` decoded leniently, for format detection only."""

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 from storage.importers.parsed import ParsedFile
@@ -135,6 +136,26 @@ def _read_error(src: SourceFile, names: list[str], exc: duckdb.Error) -> FormatE
     return src.error(None, f"cannot be read as a tidy table: {str(exc).splitlines()[0]}")
 
 
+#: Arrow type of each DuckDB type in :data:`TYPES`
+ARROW_TYPES = {"VARCHAR": pa.string(), "DOUBLE": pa.float64()}
+
+
+def _arrow_jsonl(src: SourceFile, names: list[str]) -> pa.Table | None:
+    """JSON Lines read straight from the bytes by Arrow (``pyarrow.json``, 1 MiB blocks, the
+    system allocator), or None when Arrow refuses the file (a number written as text, a line over
+    1 MiB, bad JSON): DuckDB's reader then converts or explains. Peak memory about the table plus
+    one block per thread, instead of DuckDB's buffers (about 4x the file when reading from memory;
+    ``benchmarks/upload_memory.py``)."""
+    schema = pa.schema([(n, ARROW_TYPES[TYPES[n]]) for n in TYPES if n in names])
+    skip = len(UTF8_BOM) if src.data.startswith(UTF8_BOM) else 0
+    try:
+        return pj.read_json(pa.py_buffer(memoryview(src.data)[skip:]), read_options=pj.ReadOptions(block_size=1 << 20),
+                            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+                            memory_pool=pa.system_memory_pool())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 def read_table(src: SourceFile) -> pa.Table:
     """The file's known columns as an Arrow table with the types of :data:`TYPES` (optional
     columns without any value are dropped).
@@ -147,13 +168,15 @@ def read_table(src: SourceFile) -> pa.Table:
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise src.error(f"column '{missing[0]}'", f"missing (required: {', '.join(REQUIRED)})")
-    con = duckdb.connect()
-    try:
-        table = _relation(src, con, names, typed=True).to_arrow_table()
-    except duckdb.Error as exc:
-        raise _read_error(src, names, exc) from None
-    finally:
-        con.close()
+    table = _arrow_jsonl(src, names) if src.suffix == ".jsonl" else None
+    if table is None:
+        con = duckdb.connect()
+        try:
+            table = _relation(src, con, names, typed=True).to_arrow_table()
+        except duckdb.Error as exc:
+            raise _read_error(src, names, exc) from None
+        finally:
+            con.close()
     return table.select([n for n in table.column_names if n in REQUIRED or table.column(n).null_count < table.num_rows])
 
 
@@ -346,7 +369,7 @@ def _niah_run(src: SourceFile, part: pa.Table, key: tuple, notes: list[str]) -> 
     for name in ("needle", "response"):
         if name in part.column_names:
             values = part.column(name) if order is None else part.column(name).take(pa.array(order))
-            trials[name] = values.to_pandas()
+            trials[name] = values.to_pandas(types_mapper=pd.ArrowDtype)  # Arrow strings: no Python object per row
     model, source, inferred = _model(model)
     return ParsedFile(
         format=FORMAT,

@@ -73,7 +73,7 @@ def test_u_shape_by_hand(store):
                                         lambda L, d, t: 0.0 if d == 50 else 1.0, trials=3)])
     obs = depth_observations(store, list(ids.values()))
     bands = length_bands(obs["context_length"], 2)
-    assert list(bands.unique()) == ["1,000-2,000", "4,000-8,000"]
+    assert list(bands.unique()) == ["1K-2K", "4K-8K"]
     u = u_shape(obs, bands)
     assert list(u["u"]) == [1.0, 1.0] and list(u["low"]) == [1.0, 1.0] and list(u["n_edges"]) == [12, 12]
     assert list(u["n_middle"]) == [6, 6]

@@ -22,7 +22,8 @@ def test_threshold_is_llama2_7b_at_4k():
 def test_readme_rows_are_reproduced(model):
     row = FULL[FULL["model"] == model].iloc[0]
     scores = row[list(RULER_LENGTHS)].astype(float).to_numpy()
-    assert effective_length(LENGTHS, scores).label == row["effective_length"]
+    # the README's K is 1,024 (its lengths are 4096 ... 131072): our labels write that as Ki
+    assert effective_length(LENGTHS, scores).label == row["effective_length"].replace("K", "Ki")
     avg, inc, dec = weighted_averages(LENGTHS, scores)
     # the README rounds both the per-length scores and the averages to 0.1: at most 0.1 apart
     assert avg == pytest.approx(row["avg"], abs=0.1)
@@ -36,14 +37,14 @@ def test_llama31_8b_by_hand():
     # (95.5*1 + 93.8*2 + 91.6*3 + 87.4*4 + 84.7*5 + 77.0*6) / 21 = 1793.0 / 21
     assert inc == pytest.approx(1793.0 / 21) and dec == pytest.approx(1917.0 / 21) and avg == pytest.approx(530.0 / 6)
     eff = effective_length(LENGTHS[::-1], s[::-1])  # order does not matter
-    assert (eff.length, eff.label) == (32768.0, "32K")
-    assert effective_length(LENGTHS, s, threshold=90).label == "16K"  # user threshold
+    assert (eff.length, eff.label) == (32768.0, "32Ki")
+    assert effective_length(LENGTHS, s, threshold=90).label == "16Ki"  # user threshold
 
 
 def test_dip_then_recovery_stops_at_first_failure_and_says_so():
     eff = effective_length([4096, 8192, 16384, 32768], [90, 80, 90, 95])
-    assert eff.label == "4K" and eff.recovers_at == (16384.0, 32768.0)
-    assert effective_length([4096, 8192], [80, 70]).label == "<4K" and effective_length([4096, 8192], [80, 70]).length is None
+    assert eff.label == "4Ki" and eff.recovers_at == (16384.0, 32768.0)
+    assert effective_length([4096, 8192], [80, 70]).label == "<4Ki" and effective_length([4096, 8192], [80, 70]).length is None
 
 
 def test_bad_input_is_rejected():
@@ -60,4 +61,4 @@ def test_table_ranks_by_wavg_inc():
     table = ruler_table(pd.DataFrame(rows))
     assert table["name"].iloc[0] == "Gemini-1.5-pro" and table["name"].iloc[-1] == "LongChat (7B)"
     row = table.set_index("name").loc["Llama3.1 (8B)"]
-    assert row["effective length"] == "32K" and row["4K"] == 95.5 and row["lengths tested"] == 6
+    assert row["effective length"] == "32Ki" and row["4Ki"] == 95.5 and row["lengths tested"] == 6

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.heatmap import Cell, format_depth, grid_summary, layout_cells, raw_counts_text, selected_cells
+import math
+
+from analysis.heatmap import (NO_DATA, Cell, aggregated_from, format_depth, gap_cells, layout_cells, raw_counts_text,
+                              run_summaries, selected_cells)
 from analysis.lengths import format_length
 from storage.importers.parsed import ParsedFile
 from storage.trials import TRIALS_FIRST, cell_trials, heatmap_cells
@@ -40,8 +43,12 @@ def test_layout_gaps_summary_and_selection(store):
     grid = grids[run]
     assert list(zip(grid.x, grid.y)) == [(0, 0), (0, 1), (1, 0)]
     assert list(grid.length_label) == ["1K", "1K", "2K"]
-    s = grid_summary(grid)
-    assert s == {"mean_score": 0.5, "cells": 3, "trials": 4, "missing_cells": 1}
+    # (0.5 x 2 + 1.0 x 1 + 0.0 x 1) / 4 trials = 0.5; 2 lengths x 2 depths - 3 cells = 1 gap
+    s = run_summaries(heatmap_cells(store, [run])).loc[run]
+    assert s.to_dict() == {"mean_score": 0.5, "cells": 3, "trials": 4, "missing_cells": 1}
+    gaps = gap_cells(grid, "tokens")
+    assert gaps[["x", "y"]].values.tolist() == [[1, 1]]
+    assert gaps["text"][0] == f"context length: 2,000 tokens<br>depth: 50%<br>{NO_DATA}"
     points = [{"curve_number": 0, "point_index": 2}, {"curve_number": 0, "point_index": 2},
               {"curve_number": 1, "point_index": 0}, {"curve_number": 0, "point_index": 9}]
     assert selected_cells(points, grids) == [Cell(run, 2000, 0.0)]
@@ -51,6 +58,37 @@ def test_layout_gaps_summary_and_selection(store):
 
 def test_labels():
     assert [format_length(v, compact=True) for v in (512, 1000, 6853, 200000, 1_048_576, 4096)] == \
-        ["512", "1K", "6.9K", "200K", "1M", "4K"]
+        ["512", "1K", "6.9K", "200K", "1Mi", "4Ki"]
     assert format_length(6853) == "6,853"  # exact unless compact
     assert [format_depth(v) for v in (0.0, 0.896, 50.0, 12.5)] == ["0", "0.896", "50", "12.5"]
+
+
+def _cells(run=7):
+    # 4 lengths x 2 depths; (2000, 50), (3000, 50), (4000, 50) have no trial; (3000, 0) none scored
+    rows = [(1000, 0.0, 2, 1.0, {1.0: 2}), (2000, 0.0, 2, 0.0, {0.0: 2}), (1000, 50.0, 1, 1.0, {1.0: 1}),
+            (3000, 0.0, 3, float("nan"), None), (4000, 0.0, 1, 0.0, {0.0: 1})]
+    return pd.DataFrame([dict(run_id=run, context_length=L, depth_percent=d, n=n, mean_score=m, raw_counts=rc)
+                         for L, d, n, m, rc in rows])
+
+
+def test_grid_above_the_cell_budget_is_aggregated_into_bins():
+    grid = layout_cells(_cells(), max_cells=4, max_bins=2)[7]  # 4 x 2 = 8 cells > 4: lengths cut into 2 bins
+    assert grid[["x", "y"]].values.tolist() == [[0, 0], [0, 1], [1, 0]]
+    assert list(grid["length_label"]) == ["1K–2K", "1K–2K", "3K–4K"] and list(grid["depth_label"]) == ["0", "50", "0"]
+    # bin (1K-2K, 0%): (1.0 x 2 + 0.0 x 2) / 4 = 0.5; bin (3K-4K, 0%): 3000 has no scored trial -> 0.0 / 1 = 0.0
+    assert list(grid["n"]) == [4, 1, 4] and list(grid["mean_score"]) == [0.5, 1.0, 0.0]
+    assert grid["raw_counts"][0] == {1.0: 2, 0.0: 2} and raw_counts_text(grid["raw_counts"][2]) == "0 ×1"
+    assert aggregated_from(grid) == 5
+    assert gap_cells(grid, "tokens")["text"].tolist() == [f"context length: 3K–4K tokens<br>depth: 50%<br>{NO_DATA}"]
+    # a clicked bin stands for all its cells
+    assert selected_cells([{"curve_number": 0, "point_index": 0}], {7: grid}) == [Cell(7, 1000, 0.0), Cell(7, 2000, 0.0)]
+    assert aggregated_from(layout_cells(_cells())[7]) == 0  # 8 cells: within the default budget, drawn as they are
+
+
+def test_summaries_of_many_runs_without_layout():
+    cells = pd.concat([_cells(7), _cells(8).assign(mean_score=float("nan"))])
+    s = run_summaries(cells)
+    assert list(s.index) == [7, 8]
+    # run 7: (1.0 x 2 + 0 x 2 + 1.0 x 1 + 0 x 1) / 6 scored trials = 0.5; 4 x 2 - 5 = 3 gaps
+    assert s.loc[7].to_dict() == {"mean_score": 0.5, "cells": 5, "trials": 9, "missing_cells": 3}
+    assert math.isnan(s.loc[8, "mean_score"])  # nothing scored: NaN, not 0

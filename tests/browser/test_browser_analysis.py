@@ -1,12 +1,13 @@
-"""Browser test: each analysis page renders on the real runs of ``app_db`` (conftest) and a
-screenshot of each is saved to docs/screenshots/. Run ids follow conftest.APP_DATA's order:
-1 Claude 2.1 NIAH (judge), 2/3 recurrentgemma NIAH (binary / judge), 4 RULER Llama-3.1-8B,
-5-8 InfiniteBench, 9-11 LongBench, 12 BABILong Phi-3, 13-16 lm-eval, 17+ YaRN perplexity."""
+"""Browser test: each analysis page renders on the real runs of ``app_db`` (conftest); a screenshot
+of each goes to the ``screenshots`` folder (temporary unless ``LONGSCOPE_SCREENSHOTS`` is set). Run
+ids follow conftest.APP_DATA's order: 1 Claude 2.1 NIAH (judge), 2/3 recurrentgemma NIAH (binary /
+judge), 4 RULER Llama-3.1-8B, 5-8 InfiniteBench, 9-11 LongBench, 12 BABILong Phi-3, 13-16 lm-eval,
+17+ YaRN perplexity."""
 from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SCREENSHOTS, open_page
+from tests.conftest import READY_MS, open_page, wait_for_chart, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -24,16 +25,17 @@ PAGES = [
 
 
 @pytest.mark.parametrize("path, texts, name", PAGES, ids=[p[2] for p in PAGES])
-def test_analysis_page_renders(app_url, browser, path, texts, name):
+def test_analysis_page_renders(app_url, browser, screenshots, path, texts, name):
     page = open_page(browser, f"{app_url}/{path}", height=1200)
     for text in texts:
-        page.get_by_text(text).first.wait_for(timeout=60_000)
+        page.get_by_text(text).first.wait_for(timeout=READY_MS)
     if name != "published_check":
-        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)
+        chart = wait_for_chart(page)
+        chart.scroll_into_view_if_needed()
+        assert chart.is_visible()
+    wait_until_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
     if name in ("correlation", "compare_runs"):  # their chart is below the fold
-        page.locator(".js-plotly-plot").first.screenshot(path=str(SCREENSHOTS / f"{name}_chart.png"))
+        page.locator(".js-plotly-plot").first.screenshot(path=str(screenshots / f"{name}_chart.png"))
     page.close()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SCREENSHOTS, open_page
+from tests.conftest import READY_MS, open_page, wait_until_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_model]
 
@@ -11,9 +11,9 @@ PASSAGES = ["The museum opens at nine.", "The secret code for the vault is 7341.
             "The cafe serves coffee.", "Guided tours start every hour."]
 
 
-def test_traceback_page_runs_loo_and_shades_the_needle(app_url, browser):
+def test_traceback_page_runs_loo_and_shades_the_needle(app_url, browser, screenshots):
     page = open_page(browser, f"{app_url}/traceback", height=1500)
-    page.get_by_text("Context traceback").first.wait_for(timeout=60_000)
+    page.get_by_text("Context traceback").first.wait_for(timeout=READY_MS)
     page.get_by_text("Passage list (one per line)").click()
     page.get_by_label("Passages, one per line").fill("\n".join(PASSAGES))
     page.get_by_label("Question").fill("What is the secret code for the vault?")
@@ -23,12 +23,11 @@ def test_traceback_page_runs_loo_and_shades_the_needle(app_url, browser):
     page.get_by_role("option", name="Leave-one-out").click()
     page.get_by_label("K (top passages)").fill("1")
     page.get_by_label("K (top passages)").press("Enter")
-    page.get_by_text("needs at most 6 forward passes").wait_for(timeout=30_000)  # LOO: n + 1
+    page.get_by_text("needs at most 6 forward passes").wait_for(timeout=READY_MS)  # LOO: n + 1
     page.get_by_role("button", name="Run traceback").click()
-    page.get_by_text("Stored as traceback").wait_for(timeout=240_000)  # loads SmolLM2 in the app process
-    page.wait_for_timeout(1500)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "traceback.png"), full_page=True)
+    page.get_by_text("Stored as traceback").wait_for(timeout=2 * READY_MS)  # loads SmolLM2 in the app process
+    wait_until_idle(page)
+    page.screenshot(path=str(screenshots / "traceback.png"), full_page=True)
     body = page.inner_text("body")
     assert "7341" in body.split("Answer (generated):")[1].splitlines()[0]
     # rank 1 is the needle passage [1]; its shaded box carries the #1 badge

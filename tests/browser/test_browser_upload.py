@@ -5,7 +5,9 @@ import re
 
 import pytest
 
-from tests.conftest import open_page
+from playwright.sync_api import expect
+
+from tests.conftest import READY_MS, open_page, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -16,8 +18,10 @@ def test_upload_preview_name_and_store(app_url, browser, real_data, tmp_path):
     broken = tmp_path / "token_len_1000_depth_0_results.json"
     broken.write_text('{"model": "m", "context_length": 1000, "depth_percent": 0.0, "score": 10, "model_resp')
     page = open_page(browser, f"{app_url}/upload", height=1200)
+    # the limit is stated before anything is sent (config.toml: maxUploadSize = 1024; ingest limit 1024 MB)
+    assert "Up to 1,024 MB per file" in page.inner_text("body") and "client_max_body_size 1024m;" in page.inner_text("body")
     page.locator("input[type=file]").first.set_input_files([str(real_data / GPT4), str(broken)])
-    page.get_by_text("1 · What was detected").wait_for(timeout=60_000)
+    page.get_by_text("1 · What was detected").wait_for(timeout=READY_MS)
     body = page.inner_text("body")
     assert "1 ready, 0 already ingested, 1 with errors" in body
     assert "token_len_1000_depth_0_results.json (line 1): JSON ends early: the file looks truncated" in body
@@ -26,14 +30,15 @@ def test_upload_preview_name_and_store(app_url, browser, real_data, tmp_path):
     assert store_button.is_disabled()  # no model name yet
     page.get_by_role("textbox", name="Model (required: the files do not name it)").fill("gpt-4-1106-preview")
     page.keyboard.press("Enter")
-    page.wait_for_timeout(1500)
-    page.get_by_role("button", name="Store 1 run(s)").click()
-    page.get_by_text("Stored 1 run(s)").wait_for(timeout=60_000)
+    expect(store_button).to_be_enabled(timeout=READY_MS)  # the rerun with the model name has finished
+    store_button.click()
+    page.get_by_text("Stored 1 run(s)").wait_for(timeout=READY_MS)
     body = page.inner_text("body")
     assert "1 file(s) with errors were not stored" in body
     run_id = int(re.search(r"Stored 1 run\(s\): run (\d+)", body).group(1))
     # the stored run is on the heatmap: GPT-4-128k grid mean 9.44 (docs/result_formats.md §17) -> (9.44 - 1) / 9
-    page.goto(f"{app_url}/niah_heatmap?runs={run_id}", wait_until="networkidle")
-    page.get_by_text("gpt-4-1106-preview · mean score (0..1)").wait_for(timeout=60_000)
+    page.goto(f"{app_url}/niah_heatmap?runs={run_id}", wait_until="domcontentloaded")
+    wait_until_idle(page)
+    page.get_by_text("gpt-4-1106-preview · mean score (0..1)").wait_for(timeout=READY_MS)
     assert "0.938" in page.inner_text("body")
     assert "225 cells, 225 trials, 0 missing" in page.inner_text("body")

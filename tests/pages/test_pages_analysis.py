@@ -78,22 +78,22 @@ def test_effective_length_threshold_from_url(small_db):
     ids = ",".join(map(str, [small_db["ruler:m0"], small_db["ruler:m1"], small_db["ruler:m2"], *m3]))
     at = _run("effective_length", {"runs": ids})
     table = at.dataframe[0].value.set_index("name")
-    # m0 95/90/85/60: 85 < 85.6 -> 8K; m1 90/88/86/80 -> 16K; m2 80/... -> <4K
-    assert table.loc["m0 · ruler", "effective length"] == "8K"
-    assert table.loc["m1 · ruler", "effective length"] == "16K"
-    assert table.loc["m2 · ruler", "effective length"] == "<4K"
-    # the four one-length runs of m3 are one model: 92/88/84/70 -> 8K
-    assert table.loc["m3 · ruler", "effective length"] == "8K" and table.loc["m3 · ruler", "lengths tested"] == 4
+    # m0 95/90/85/60: 85 < 85.6 -> 8Ki; m1 90/88/86/80 -> 16Ki; m2 80/... -> <4Ki
+    assert table.loc["m0 · ruler", "effective length"] == "8Ki"
+    assert table.loc["m1 · ruler", "effective length"] == "16Ki"
+    assert table.loc["m2 · ruler", "effective length"] == "<4Ki"
+    # the four one-length runs of m3 are one model: 92/88/84/70 -> 8Ki
+    assert table.loc["m3 · ruler", "effective length"] == "8Ki" and table.loc["m3 · ruler", "lengths tested"] == 4
     # wAvg inc of m1 = (90 + 2*88 + 3*86 + 4*80) / 10 = 84.4
     assert table.loc["m1 · ruler", "wAvg (inc)"] == pytest.approx(84.4)
     at = _run("effective_length", {"runs": ids, "threshold": "80"})
     table = at.dataframe[0].value.set_index("name")
-    assert table.loc["m0 · ruler", "effective length"] == "16K"
-    assert table.loc["m1 · ruler", "effective length"] == ">32K"
+    assert table.loc["m0 · ruler", "effective length"] == "16Ki"
+    assert table.loc["m1 · ruler", "effective length"] == ">32Ki"
     # per run: each m3 run has one length
     at = _run("effective_length", {"runs": ids, "combine": "0"})
     table = at.dataframe[0].value.set_index("name")
-    assert table.loc[f"#{m3[0]} m3", "effective length"] == ">4K" and len(table) == 7
+    assert table.loc[f"#{m3[0]} m3", "effective length"] == ">4Ki" and len(table) == 7
     at.number_input(key="threshold").set_value(90.0).run()
     assert at.query_params["threshold"] == "90"
 

@@ -35,6 +35,7 @@ def test_log_length_axis_ticks_tested_lengths_or_a_1_2_5_series():
 
     few = line_panels(points([0, 4096, 8192, 16384]), {1: "run"})  # 0 (BABILong "0k") cannot sit on a log axis
     assert list(few.layout.xaxis.tickvals) == [4096.0, 8192.0, 16384.0]
-    assert list(few.layout.xaxis.ticktext) == ["4K", "8K", "16K"]
+    assert list(few.layout.xaxis.ticktext) == ["4Ki", "8Ki", "16Ki"]  # 4096 = 4 x 1,024: binary prefix
+    assert few.layout.xaxis.title.text == "Ki = 1,024"
     many = line_panels(points(range(150, 30150, 1000)), {1: "run"})  # 30 per-sample-like lengths
     assert list(many.layout.xaxis.tickvals) == [200, 500, 1000, 2000, 5000, 10000, 20000]
