@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from storage.db import open_store
-from storage.synthetic import niah_run, write_parsed
+from tests.factories import niah_run, write_parsed
 
 ROOT = Path(__file__).resolve().parents[2]
 
