@@ -18,7 +18,7 @@ from scipy import stats
 
 CONFIG_FIELDS = {"scorer": ("evaluator", "scorer"), "scale": ("score_scale", "scale"),
                  "tokenizer": ("tokenizer", "tokenizer"), "chat template": (None, "chat_template"),
-                 "length unit": ("length_unit", "length_unit")}
+                 "length unit": ("length_unit", "length_unit"), "max length": (None, "max_length")}
 
 
 def cell_diff(baseline: pd.DataFrame, candidate: pd.DataFrame) -> pd.DataFrame:
@@ -110,7 +110,8 @@ def paired_test(pairs: pd.DataFrame) -> PairedTest | None:
 
 def config_differences(baseline: dict, candidate: dict) -> pd.DataFrame:
     """The configs of two runs side by side: the named fields first (scorer, scale, tokenizer,
-    chat template, length unit), then every other key of the runs' stored ``config``.
+    chat template, length unit, max length: how the numbers were produced, never pooled
+    silently), then every other key of the runs' stored ``config``.
 
     Args:
         baseline, candidate: dicts with the run columns (evaluator, score_scale, tokenizer,

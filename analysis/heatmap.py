@@ -81,7 +81,7 @@ def aggregate_grid(grid: pd.DataFrame, lengths: np.ndarray, depths: np.ndarray, 
     """One run's grid binned to at most ``max_bins`` lengths x ``max_bins`` depths.
 
     Each bin: n = total trials, mean_score = trial-weighted mean of its cells' mean scores
-    (= the mean over all scored trials of the bin), raw_counts = summed raw-score counts,
+    (= the mean over all scored trials of the bin), mean_needle_recall likewise, raw_counts = summed raw-score counts,
     labels 'lo–hi' (:func:`format_length` / :func:`format_depth`), ``members`` its cells.
     Bins without a trial are absent (gaps).
     """
@@ -90,6 +90,9 @@ def aggregate_grid(grid: pd.DataFrame, lengths: np.ndarray, depths: np.ndarray, 
     g = grid.assign(x=grid["context_length"].map(x_of), y=grid["depth_percent"].map(y_of))
     g["_scored"] = g["n"].where(g["mean_score"].notna(), 0)
     g["_sum"] = (g["mean_score"] * g["_scored"]).fillna(0.0)
+    recall = g["mean_needle_recall"] if "mean_needle_recall" in g else pd.Series(np.nan, index=g.index)
+    g["_recalled"] = g["n"].where(recall.notna(), 0)
+    g["_recall_sum"] = (recall * g["_recalled"]).fillna(0.0)
     rows = []
     for (x, y), b in g.groupby(["x", "y"], sort=True):
         (l0, l1), (d0, d1) = x_range[x], y_range[y]
@@ -97,9 +100,10 @@ def aggregate_grid(grid: pd.DataFrame, lengths: np.ndarray, depths: np.ndarray, 
         for rc in b["raw_counts"]:
             for k, v in _items(rc):
                 counts[k] = counts.get(k, 0) + v
-        scored = b["_scored"].sum()
+        scored, recalled = b["_scored"].sum(), b["_recalled"].sum()
         rows.append({"run_id": b["run_id"].iloc[0], "context_length": int(l0), "depth_percent": float(d0),
                      "n": int(b["n"].sum()), "mean_score": b["_sum"].sum() / scored if scored else np.nan,
+                     "mean_needle_recall": b["_recall_sum"].sum() / recalled if recalled else np.nan,
                      "raw_counts": counts or None, "x": x, "y": y,
                      "length_label": _range(format_length(l0, compact=True), format_length(l1, compact=True)),
                      "depth_label": _range(format_depth(d0), format_depth(d1)),
@@ -124,6 +128,8 @@ def _items(raw_counts: Any):
 
 def raw_counts_text(raw_counts: Any) -> str:
     """``{10.0: 3, 1.0: 1}`` -> ``"10 ×3, 1 ×1"`` (highest raw score first)."""
+    if raw_counts is pd.NA:
+        return "none"  # also a cell whose trials were all not evaluated
     parts = sorted(((k, v) for k, v in _items(raw_counts) if k is not None), key=lambda kv: -kv[0])
     return ", ".join(f"{k:g} ×{v}" for k, v in parts) or "none"
 
@@ -135,15 +141,24 @@ def _length_texts(grid: pd.DataFrame) -> pd.Series:
     return grid["context_length"].map(lambda v: f"{int(v):,}")
 
 
+#: colour measures of the heatmap: column of ``storage.trials.heatmap_cells`` -> label
+COLOUR_BY = {"mean_score": "mean score (0..1)",
+             "mean_needle_recall": "needle words in the response (0..1)"}
+
+
 def hover_texts(grid: pd.DataFrame, length_unit: str) -> list[str]:
-    """Hover text per grid row: length (with unit), depth, mean normalised score, n, raw scores
+    """Hover text per grid row: length (with unit), depth, mean normalised score, the needle
+    recall where the trials have needle and response (``storage.needle_match``), n, raw scores
     (and, for an aggregated grid, how many cells the bin holds)."""
     texts = []
-    for row, length in zip(grid.itertuples(), _length_texts(grid)):
+    recall = grid["mean_needle_recall"] if "mean_needle_recall" in grid else pd.Series(np.nan, index=grid.index)
+    for row, length, rec in zip(grid.itertuples(), _length_texts(grid), recall):
         mean = "no score" if pd.isna(row.mean_score) else f"{row.mean_score:.3f}"
         texts.append(
             f"context length: {length} {length_unit}<br>depth: {row.depth_label}%"
-            f"<br>mean score (0..1): {mean}<br>n = {row.n} trial{'s' if row.n != 1 else ''}"
+            f"<br>mean score (0..1): {mean}"
+            + ("" if pd.isna(rec) else f"<br>needle words in the response (0..1): {rec:.3f}")
+            + f"<br>n = {row.n} trial{'s' if row.n != 1 else ''}"
             f"<br>raw scores: {raw_counts_text(row.raw_counts)}"
             + (f"<br>bin of {len(row.members)} cells" if "members" in grid else "")
         )
@@ -202,13 +217,15 @@ def run_summaries(cells: pd.DataFrame) -> pd.DataFrame:
     """Per run: trial-weighted mean score, cells with data, trials, and empty cells of its full grid.
 
     Args:
-        cells: ``storage.niah.heatmap_cells`` rows (any number of runs; vectorised, no layout).
+        cells: ``storage.trials.heatmap_cells`` rows (any number of runs; vectorised, no layout).
 
     Returns:
         Index run_id (first-appearance order); columns mean_score (0..1, NaN when nothing is
         scored), cells, trials, missing_cells (distinct lengths x distinct depths - cells).
     """
-    c = cells.assign(_w=cells["mean_score"] * cells["n"], _n=cells["n"].where(cells["mean_score"].notna(), 0))
+    # trials not evaluated (an error, no score) weigh nothing: they are not 0 %
+    scored = cells["n"] - (cells["n_not_evaluated"] if "n_not_evaluated" in cells else 0)
+    c = cells.assign(_w=cells["mean_score"] * scored, _n=scored.where(cells["mean_score"].notna(), 0))
     g = c.groupby("run_id", sort=False)
     out = pd.DataFrame({"mean_score": g["_w"].sum() / g["_n"].sum().replace(0, np.nan), "cells": g.size(),
                         "trials": g["n"].sum(),

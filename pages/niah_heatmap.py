@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.display_text import display_frame
-from analysis.heatmap import Cell, aggregated_from, format_depth, layout_cells, run_summaries, selected_cells
+from analysis.heatmap import COLOUR_BY, Cell, aggregated_from, format_depth, layout_cells, run_summaries, selected_cells
 from analysis.lengths import tokenizer_note
 from ui import data, url_state
 from ui.data import SCALES, TRIALS_ALL, TRIALS_FIRST
@@ -25,6 +25,7 @@ info = display_frame(runs).set_index("run_id")
 ids = [int(i) for i in info.index]
 url_state.seed_list("runs", ids[:1], int, allowed=ids)
 url_state.seed("trials", TRIALS_ALL, str, allowed=[TRIALS_ALL, TRIALS_FIRST])
+url_state.seed("colour", "mean_score", str, allowed=list(COLOUR_BY))
 chosen = st.multiselect(
     "Runs", ids, key="runs",
     format_func=lambda r: f"{r} · {info.at[r, 'label']} ({info.at[r, 'n_trials']:,} trials)",
@@ -34,7 +35,12 @@ repeats = st.radio(
     "Repeated tests of a cell", [TRIALS_ALL, TRIALS_FIRST], horizontal=True, key="trials",
     format_func={TRIALS_ALL: "mean of all trials", TRIALS_FIRST: "first trial only"}.get,
 )
-url_state.publish("runs", "trials")
+colour_by = st.radio(
+    "Colour cells by", list(COLOUR_BY), horizontal=True, key="colour", format_func=COLOUR_BY.get,
+    help="The run's own score (its judge or scorer, normalised to 0..1), or the deterministic share of the "
+         "needle's content words found in the model's response (for trials that kept both). The hover shows both.",
+)
+url_state.publish("runs", "trials", "colour")
 if not chosen:
     st.info("Pick at least one run.")
     st.stop()
@@ -70,7 +76,9 @@ for k, (r, grid) in enumerate(grids.items()):
         if aggregated_from(grid):
             st.caption(f"aggregated from {aggregated_from(grid):,} cells into {len(grid):,} bins of neighbouring "
                        "lengths / depths (more than the cell budget); click a bin to list its trials.")
-        fig = heatmap_figure(grid, units[r], max_plot_width=760 if len(grids) == 1 else 420)
+        if colour_by != "mean_score" and grid[colour_by].isna().all():
+            st.caption("This run kept no needle and response: its cells are coloured by nothing (see the hover).")
+        fig = heatmap_figure(grid, units[r], max_plot_width=760 if len(grids) == 1 else 420, colour_by=colour_by)
         event = st.plotly_chart(fig, key=f"niah_heatmap_{r}", on_select="rerun", selection_mode=("points", "box"),
                                 width="content", config={"displaylogo": False})
         picked += selected_cells((event or {}).get("selection", {}).get("points", []), {r: grid})
@@ -90,7 +98,7 @@ with summary_slot:
                      hide_index=True, width="stretch",
                      column_config={"mean_score": st.column_config.NumberColumn("mean score (0..1)", format="%.3f"),
                                     "missing_cells": "missing (gaps)", "lengths": "scale · lengths"})
-st.caption("Colour: mean normalised score per cell on one fixed 0..1 scale for every run; grey = no trial "
+st.caption(f"Colour: {COLOUR_BY[colour_by]} per cell on one fixed 0..1 scale for every run; grey = no trial "
            "(a gap, not a 0). Hover a cell for n and raw scores; click a cell (or drag a box) to list its trials.")
 
 st.subheader("Trials of the selected cell(s)")
@@ -113,7 +121,10 @@ for cell in picked[:20]:
     st.dataframe(display_frame(trials), hide_index=True, width="stretch",
                  column_config={"needle": st.column_config.TextColumn(width="medium"),
                                 "response": st.column_config.TextColumn(width="large"),
-                                "score": st.column_config.NumberColumn("score (0..1)", format="%.3f")})
+                                "score": st.column_config.NumberColumn("score (0..1)", format="%.3f"),
+                                "needle_recall": st.column_config.NumberColumn(
+                                    "needle words in response", format="%.2f",
+                                    help="share of the needle's content words found in the response (0..1)")})
     if info.at[cell.run_id, "harness"] == SWEEP_FORMAT:  # a live sweep: probe this prompt's heads
         retrieval_heads_link(info.at[cell.run_id, "model"], cell.context_length, cell.depth_percent)
 if len(picked) > 20:

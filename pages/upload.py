@@ -7,7 +7,7 @@ from ui import data, upload_preview
 from ui.page import page_setup
 from ui.upload_limits import upload_limit_text
 from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, commit, count_summary, delete_run,
-                        prepare, read_uploads, rename_run, supported_formats)
+                        check_override, prepare, read_uploads, rename_run, supported_formats)
 
 store, fp = page_setup("Upload & runs")
 
@@ -76,6 +76,8 @@ if uploaded:
                 head = f"**Run #{n}** · {run.benchmark} · format `{run.format}` · {count_summary(run.counts())}"
                 if run.existing_run_id is not None:
                     head += f" · appends to stored run {run.existing_run_id}"
+                elif run.rerun_of is not None:
+                    head += f" · **re-run**: stored as version {run.version}, a new run beside stored run {run.rerun_of}"
                 st.markdown(head)
                 c1, c2, c3 = st.columns([2, 2, 1])
                 models[key] = c1.text_input(
@@ -84,10 +86,24 @@ if uploaded:
                     help="As found in the files; change it to map to your canonical model name.")
                 labels[key] = c2.text_input("Display label", value=run.first.label or models[key] or "", key=f"label_{key}")
                 scale_names = list(data.SCALES)
-                scales[key] = c3.selectbox("Score scale", scale_names, index=scale_names.index(run.score_scale),
-                                           key=f"scale_{key}", format_func=data.SCALE_LABELS.get,
-                                           help=data.SCALES[run.score_scale][0])
+                rescalable = run.rescalable()
+                scales[key] = c3.selectbox(
+                    "Score scale" + (" (required)" if run.needs_scale else ""), scale_names,
+                    index=None if run.needs_scale else scale_names.index(run.score_scale),
+                    placeholder="choose", key=f"scale_{key}", format_func=data.SCALE_LABELS.get,
+                    disabled=not rescalable,
+                    help=(data.SCALES[run.score_scale][0] if rescalable else
+                          "Fixed: every score's scale is set by the file or by LongScope's own scoring."))
+                if run.scale_guesses:
+                    st.caption("Score scale decided from the values (per file and column):")
+                    st.dataframe(pd.DataFrame([{"values": g.column, "scale": g.scale, "harness writes": g.convention,
+                                                "evidence": g.evidence, "the other scale": g.flag or ""}
+                                               for g in run.scale_guesses]), hide_index=True, width="stretch")
                 upload_preview.show(run)
+                chosen = scales[key]
+                problem = chosen and check_override(pd.concat(list(rescalable.values())), chosen) if rescalable else None
+                if problem:
+                    st.error(f"Not plausible on {chosen}: {problem}.", icon=":material/error:")
                 inferred = run.inferred
                 if inferred:
                     st.caption("Inferred: " + "; ".join(f"**{k}**: {v}" for k, v in inferred.items()))
@@ -97,13 +113,18 @@ if uploaded:
                    if r.needs_model and not models[k].strip() and r.existing_run_id is None]
         if missing:
             st.warning("Name the model of run " + ", ".join(f"#{m}" for m in missing) + " to store it.")
-        if st.button(f"Store {len(plan.runs)} run(s)", type="primary", disabled=bool(missing)):
+        unscaled = [run_names[k] for k, r in plan.runs.items() if r.needs_scale and not scales[k]]
+        if unscaled:
+            st.warning("Choose the score scale of run " + ", ".join(f"#{m}" for m in unscaled)
+                       + ": its files cannot tell it.")
+        if st.button(f"Store {len(plan.runs)} run(s)", type="primary", disabled=bool(missing or unscaled)):
             try:
                 written = commit(
                     plan, store,
                     models={k: v.strip() for k, v in models.items() if v.strip() and v.strip() != (plan.runs[k].model or "")},
                     labels={k: v.strip() for k, v in labels.items() if v.strip()},
-                    scales={k: v for k, v in scales.items() if v != plan.runs[k].score_scale},
+                    scales={k: v for k, v in scales.items()
+                            if v and (v != plan.runs[k].score_scale or plan.runs[k].needs_scale)},
                 )
             except (MissingModelError, ValueError) as exc:
                 st.error(str(exc))

@@ -3,7 +3,8 @@
 Two steps so the app can show a preview before anything is stored:
 
 1. :func:`prepare` reads and validates every file (nothing is written). Files already in the
-   store (same sha256, whatever the name) are marked "already ingested".
+   store (same content and the same path facts, ``storage.identity``) are marked "already
+   ingested"; a changed file at a stored path makes a new version of its run.
 2. :func:`commit` writes all parsed runs of the plan in one transaction; if anything fails,
    nothing of the batch is written and the store is as before.
 
@@ -17,15 +18,54 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
-from storage import writer
+import pandas as pd
+
+from storage import identity, writer
 from storage.db import Store, StoreBusyError, open_store
 from storage.importers import registry
 from storage.importers.source import FormatError, SourceFile
 from storage.plan import DUPLICATE, ERROR, READY, REPEATED, SKIPPED, FileOutcome, IngestPlan, PlannedRun
-from storage.scales import SCALES
+from storage.scales import SCALES, check_override
 from storage.sources import SkippedInput, from_paths
+
+
+def _facts_words(src: SourceFile) -> str:
+    return f" and path facts {src.path_facts['folders']}/{src.path_facts['file']}" if src.path_facts else ""
+
+
+def _place_runs(store: Store, runs: dict[str, PlannedRun], file_data: dict[str, SourceFile],
+                outcomes: list[FileOutcome]) -> dict[str, PlannedRun]:
+    """Point each planned run at the stored run it appends to, or make it a new version.
+
+    A run one of whose files has new content at a path already stored in a version of that run
+    is a re-run: it becomes version N+1 (``storage.identity``), never rows appended to version N.
+    Otherwise the run appends to the latest stored version (if any).
+    """
+    stored = identity.stored_at_paths(store, [src.path for src in file_data.values()])
+    renamed: dict[str, str] = {}
+    for key, run in runs.items():
+        vers = identity.versions(store, key)
+        if not vers:
+            continue
+        ids = set(vers.values())
+        changed = [file_data[p.file_id].path for p in run.parts
+                   if any(f.run_id in ids and f.sha256 != file_data[p.file_id].sha256
+                          for f in stored.get(file_data[p.file_id].path, []))]
+        latest = max(vers)
+        if changed:
+            run.version, run.rerun_of = latest + 1, vers[latest]
+            run.changed_files = list(dict.fromkeys(changed))
+            renamed[key] = run.run_key = identity.versioned_key(key, latest + 1)
+            for p in run.parts:
+                p.run_key = run.run_key
+        else:
+            run.existing_run_id = vers[latest]
+    for out in outcomes:
+        out.run_keys = [renamed.get(k, k) for k in out.run_keys]
+    return {run.run_key: run for run in runs.values()}
 
 
 def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput] = ()) -> IngestPlan:
@@ -36,21 +76,31 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
         within the batch ``duplicate in this upload``; unreadable ones ``error`` with the file and field or line.
     """
     outcomes = [FileOutcome(s.path, ERROR if s.error else SKIPPED, s.reason) for s in skipped]
-    known = writer.known_file_ids(store, [s.sha256 for s in sources])
+    detected = []
+    for src in sources:
+        try:
+            importer = registry.detect(src)
+        except FormatError as exc:
+            importer = exc
+        src.path_facts = {} if isinstance(importer, FormatError) else identity.path_facts(importer, src)
+        src.file_id = identity.file_key(src.sha256, src.path_facts)
+        detected.append((src, importer))
+    known = identity.known_files(store, [(s.file_id, s.sha256, s.path) for s in sources])
     runs: dict[str, PlannedRun] = {}
     file_data: dict[str, SourceFile] = {}
     seen: dict[str, str] = {}
-    for src in sources:
-        out = FileOutcome(src.path, READY, sha256=src.sha256, size=len(src.data))
+    for src, importer in detected:
+        out = FileOutcome(src.path, READY, sha256=src.sha256, size=len(src.data), file_id=src.file_id)
         outcomes.append(out)
-        if src.sha256 in known:
-            out.status, out.message = DUPLICATE, f"already ingested (same content as {known[src.sha256]})"
+        if src.file_id in known:
+            out.status, out.message = DUPLICATE, f"already ingested (same content{_facts_words(src)} as {known[src.file_id]})"
             continue
-        if src.sha256 in seen:
-            out.status, out.message = REPEATED, f"duplicate of {seen[src.sha256]} in this upload (same content)"
+        if src.file_id in seen:
+            out.status, out.message = REPEATED, f"duplicate of {seen[src.file_id]} in this upload (same content{_facts_words(src)})"
             continue
         try:
-            importer = registry.detect(src)
+            if isinstance(importer, FormatError):
+                raise importer
             out.format = importer.FORMAT
             parsed = importer.parse(src)
         except FormatError as exc:
@@ -59,22 +109,24 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
         except Exception as exc:  # an importer bug must not sink the whole batch
             out.status, out.message = ERROR, f"{src.path}: could not be parsed ({type(exc).__name__}: {exc})"
             continue
-        seen[src.sha256] = src.path
-        file_data[src.sha256] = src
+        seen[src.file_id] = src.path
+        file_data[src.file_id] = src
         for p in parsed:
-            p.file_id = src.sha256
+            p.file_id = src.file_id
             runs.setdefault(p.run_key, PlannedRun(p.run_key, [])).parts.append(p)
             out.run_keys.append(p.run_key)
             out.records += p.records
         out.message = "; ".join([*(p.record_summary() for p in parsed), *src.notes])
-    existing = writer.run_ids_by_key(store, list(runs))
-    for key, run in runs.items():
-        run.existing_run_id = existing.get(key)
+    runs = _place_runs(store, runs, file_data, outcomes)
     return IngestPlan(outcomes, runs, file_data)
 
 
 class MissingModelError(ValueError):
     """A run has no model name in its files and none was given."""
+
+
+class ScaleChoiceError(ValueError):
+    """A run's files cannot tell its score scale and none was chosen."""
 
 
 def commit(
@@ -90,16 +142,25 @@ def commit(
     Args:
         models: run_key -> model name given by the user (overrides what the files say).
         labels: run_key -> display label (default: the model name).
-        scales: run_key -> score scale override (one of ``storage.scales.SCALES``).
+        scales: run_key -> score scale override (one of ``storage.scales.SCALES``): applied to every
+            row of the run whose scale was not fixed by the file or by LongScope's own scoring (see
+            :meth:`PlannedRun.rescalable`) and recorded in the run's config (``scale_override``:
+            scale, guessed scale, who, when, rows).
 
     Returns:
         run_key -> run_id of every run written.
 
     Raises:
         MissingModelError: a new run has no model name (nothing is written).
-        ValueError: an unknown scale override.
+        ScaleChoiceError: a new run's scale is ambiguous and ``scales`` does not choose it.
+        ValueError: an unknown scale override, one for a run with no row it could apply to, or
+            one the values cannot be on (e.g. 45.2 on 0-1); nothing is written.
     """
     models, labels, scales = models or {}, labels or {}, scales or {}
+    unscaled = [k for k, r in plan.runs.items() if r.needs_scale and k not in scales and r.existing_run_id is None]
+    if unscaled:
+        raise ScaleChoiceError(f"choose the score scale of run {', '.join(unscaled)}: "
+                               + plan.runs[unscaled[0]].judge_or_binary.evidence)
     missing = [k for k, r in plan.runs.items() if r.needs_model and not models.get(k) and r.existing_run_id is None]
     if missing:
         files = sorted({o.path for o in plan.files if set(o.run_keys) & set(missing)})
@@ -110,8 +171,19 @@ def commit(
     for key, scale in scales.items():
         if scale not in SCALES:
             raise ValueError(f"unknown score scale {scale!r} for run {key}")
+        run = plan.runs[key]
+        values = run.rescalable()
+        if not values:
+            raise ValueError(f"run {key}: every score's scale is fixed by the file or by LongScope's own "
+                             "scoring; there is nothing a scale override could apply to")
+        problem = check_override(pd.concat(list(values.values())), scale)
+        if problem:
+            raise ValueError(f"run {key}: cannot store it as {scale}: {problem}")
+        run.scale_override = {"scale": scale, "guessed": None if run.needs_scale else run.score_scale, "by": uploaded_by,
+                              "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                              "rows": {t: len(v) for t, v in values.items()}}
     written: dict[str, int] = {}
-    formats = {o.sha256: o.format for o in plan.files if o.sha256}
+    formats = {o.file_id: o.format for o in plan.files if o.file_id}
     with store.transaction() as cur:
         already = writer.known_file_ids(store, list(plan.file_data), cur=cur)
         batch = []  # new runs without NIAH trials: written together (one run per row of a table)
@@ -123,30 +195,41 @@ def commit(
                         model=models.get(key) or run.model,
                         model_source="user" if models.get(key) else run.model_source,
                         label=labels.get(key), scale=scales.get(key) or run.score_scale)
-            if run.existing_run_id is None and not any(p.niah_trials is not None and len(p.niah_trials) for p in parts):
+            if (run.existing_run_id is None and run.scale_override is None
+                    and not any(p.niah_trials is not None and len(p.niah_trials) for p in parts)):
                 batch.append(item)
             else:
-                written[key] = writer.write_run(cur, **item, uploaded_by=uploaded_by, formats=formats)
+                written[key] = writer.write_run(cur, **item, uploaded_by=uploaded_by, formats=formats,
+                                                override=scales.get(key))
         written.update(writer.write_new_runs(cur, batch, uploaded_by=uploaded_by, formats=formats))
     return written
 
 
-def ingest_paths(paths: list[str | Path], store: Store, model: str | None = None) -> tuple[IngestPlan, dict[str, int]]:
+def ingest_paths(paths: list[str | Path], store: Store, model: str | None = None,
+                 scale: str | None = None) -> tuple[IngestPlan, dict[str, int]]:
     """Prepare and commit files/folders/zips from disk (the CLI's path).
 
-    ``model`` names the model of every run (overriding the files). Runs without a model name
-    and no ``model`` are reported as failed and not written; the rest of the batch is.
+    ``model`` names the model of every run (overriding the files); ``scale`` is the score scale
+    of runs whose files cannot tell it (:attr:`PlannedRun.needs_scale`). Runs without a model name
+    and no ``model``, or with an ambiguous scale and no ``scale``, are reported as failed and not
+    written; the rest of the batch is.
     """
     sources, skipped = from_paths(paths)
     plan = prepare(sources, store, skipped)
     models = {k: model for k in plan.runs} if model else {}
-    unnamed = {k for k, r in plan.runs.items() if r.needs_model and not model and r.existing_run_id is None}
+    new = {k for k, r in plan.runs.items() if r.existing_run_id is None}
+    unnamed = {k for k in new if plan.runs[k].needs_model and not model}
+    unscaled = {k for k in new - unnamed if plan.runs[k].needs_scale and not scale}
     for out in plan.files:
         if out.status == READY and set(out.run_keys) & unnamed:
             out.status, out.message = ERROR, f"{out.path}: no model name in the file; pass --model NAME"
-    for key in unnamed:
+        elif out.status == READY and set(out.run_keys) & unscaled:
+            out.status, out.message = ERROR, (f"{out.path}: {plan.runs[out.run_keys[0]].judge_or_binary.evidence}; "
+                                              "pass --scale binary or --scale judge_1_10")
+    for key in unnamed | unscaled:
         del plan.runs[key]
-    return plan, commit(plan, store, models=models)
+    scales = {k: scale for k, r in plan.runs.items() if scale and r.needs_scale and r.existing_run_id is None}
+    return plan, commit(plan, store, models=models, scales=scales)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,13 +238,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("paths", nargs="+", metavar="PATH", help="result files, folders (recursive) or .zip archives")
     ap.add_argument("--db", help="DuckDB file (default: $LONGSCOPE_DB or data/longscope.duckdb)")
     ap.add_argument("--model", help="model name for every run read (needed when a file has none)")
+    ap.add_argument("--scale", choices=list(SCALES), help="score scale of runs whose files cannot tell it")
     args = ap.parse_args(argv)
     try:
         store = open_store(args.db)
     except StoreBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    plan, written = ingest_paths(args.paths, store, model=args.model)
+    plan, written = ingest_paths(args.paths, store, model=args.model, scale=args.scale)
     for out in plan.files:
         if out.status == READY:
             ids = ", ".join(f"run {written[k]}" for k in dict.fromkeys(out.run_keys) if k in written)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from storage.importers.parsed import JUDGE_OR_BINARY, ParsedFile
+from storage.scales import GUESSED, JudgeOrBinary, ScaleGuess, judge_or_binary
 from storage.importers.source import SourceFile
 
 #: status of an input file in a plan
@@ -27,6 +28,7 @@ class FileOutcome:
     message: str = ""
     format: str | None = None
     sha256: str | None = None
+    file_id: str | None = None  # identity key: sha256 + what the path contributes (storage.identity)
     size: int = 0
     run_keys: list[str] = field(default_factory=list)
     records: int = 0
@@ -43,6 +45,12 @@ class PlannedRun:
     run_key: str
     parts: list[ParsedFile]
     existing_run_id: int | None = None
+    #: re-run: version of the run (1 = first), the stored run it re-runs, the files that changed
+    version: int = 1
+    rerun_of: int | None = None
+    changed_files: list[str] = field(default_factory=list)
+    #: the user's scale override as recorded in the run's config (set by :func:`commit`)
+    scale_override: dict | None = None
 
     @property
     def first(self) -> ParsedFile:
@@ -73,8 +81,8 @@ class PlannedRun:
         """Rows of ``table`` from ``parts`` (default all), with a ``file_id`` column."""
         frames = [
             # one category, not a copy of the 64-character id per row; one frame is not copied by a concat
-            getattr(p, table).assign(file_id=pd.Categorical.from_codes(np.zeros(len(getattr(p, table)), "int8"),
-                                                                       [p.file_id]))
+            getattr(p, table).assign(file_id=p.file_id if p.file_id is None else pd.Categorical.from_codes(
+                np.zeros(len(getattr(p, table)), "int8"), [p.file_id]))
             for p in (self.parts if parts is None else parts)
             if getattr(p, table) is not None and len(getattr(p, table))
         ]
@@ -83,28 +91,57 @@ class PlannedRun:
         return pd.concat(frames, ignore_index=True) if frames else None
 
     @cached_property
-    def score_scale(self) -> str:
-        """The run's scale; :data:`JUDGE_OR_BINARY` is decided here from the scores (once: read it
-        only after every file of the run is parsed)."""
-        scale = self.first.score_scale
-        if scale != JUDGE_OR_BINARY:
-            return scale
+    def judge_or_binary(self) -> JudgeOrBinary | None:
+        """For :data:`JUDGE_OR_BINARY` runs, the decided scale (``storage.scales.judge_or_binary``;
+        once: read it only after every file of the run is parsed); None for other runs."""
+        if self.first.score_scale != JUDGE_OR_BINARY:
+            return None
         trials = self.frame("niah_trials")
-        values = set() if trials is None else set(trials["score_raw"].dropna().unique())
-        return "binary" if values and values <= {0.0, 1.0} else "judge_1_10"
+        return judge_or_binary([] if trials is None else trials["score_raw"], self.first.evaluator)
+
+    @property
+    def score_scale(self) -> str:
+        """The run's scale (an ambiguous judge-or-binary run shows the harness's judge 1-10 until
+        the user chooses: :attr:`needs_scale`)."""
+        decided = self.judge_or_binary
+        return self.first.score_scale if decided is None else (decided.scale or "judge_1_10")
+
+    @property
+    def needs_scale(self) -> bool:
+        """True when the files cannot tell the scale: the user must choose it (a required choice)."""
+        return self.judge_or_binary is not None and self.judge_or_binary.scale is None
+
+    @property
+    def scale_guesses(self) -> list[ScaleGuess]:
+        """Fraction-vs-percent guesses of the run's files, one per file column."""
+        return [g for p in self.parts for g in p.scale_guesses]
+
+    def rescalable(self) -> dict[str, pd.Series]:
+        """Raw values an override of the run's scale applies to: every trial, and the task-score /
+        sample rows whose scale was guessed from the values (``storage.scales.GUESSED``)."""
+        out = {}
+        for table, column in (("niah_trials", "score_raw"), ("task_scores", "value_raw"), ("samples", "score_raw")):
+            df = self.frame(table)
+            if df is not None and (table == "niah_trials" or GUESSED in df):
+                values = df[column] if table == "niah_trials" else df.loc[df[GUESSED].eq(True), column]
+                if len(values):
+                    out[table] = values
+        return out
 
     @property
     def inferred(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for p in self.parts:
             out.update(p.inferred)
-        if self.first.score_scale == JUDGE_OR_BINARY:
-            out["score scale"] = (
-                "binary 0/1 (every score is 0 or 1)" if self.score_scale == "binary"
-                else "judge 1-10 (scores other than 0/1 present)"
-            )
+        if self.judge_or_binary is not None:
+            decided = self.judge_or_binary
+            out["score scale"] = f"{decided.scale or 'to choose'} ({decided.evidence})"
         if self.model:
             out.setdefault("model", f"{self.model} (from the {self.model_source})")
+        if self.rerun_of is not None:
+            out["run version"] = (f"re-run: stored as version {self.version}, a new run beside stored run "
+                                  f"{self.rerun_of} (changed at the same path: {', '.join(self.changed_files[:3])}"
+                                  + (" ..." if len(self.changed_files) > 3 else "") + "); never averaged into it")
         return out
 
     @property
@@ -122,6 +159,11 @@ class PlannedRun:
                     out[key] = {**out[key], **value}
                 else:
                     out[key] = value
+        if self.scale_override is not None:
+            out["scale_override"] = self.scale_override
+        if self.rerun_of is not None:
+            out["run_version"] = {"version": self.version, "rerun_of": self.rerun_of,
+                                  "changed_files": self.changed_files}
         return out
 
     def counts(self) -> dict[str, int]:

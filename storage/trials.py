@@ -18,8 +18,11 @@ def heatmap_cells(store: Store, run_ids: list[int], trials: str = TRIALS_ALL) ->
         trials: :data:`TRIALS_ALL` (mean over repeats) or :data:`TRIALS_FIRST` (trial 0 only).
 
     Returns:
-        Columns run_id, context_length, depth_percent, n (trials in the cell), mean_score (0..1,
-        NULL when no trial has a score), raw_counts (``{raw score: count}``, for the hover).
+        Columns run_id, context_length, depth_percent, n (trials in the cell), n_not_evaluated
+        (trials stored with an error and no score, left out of the mean), mean_score (0..1, NULL
+        when no trial has a score), raw_counts (``{raw score: count}``, for the hover),
+        mean_needle_recall (0..1 mean of ``storage.needle_match``'s needle recall over the trials
+        that have one, NULL when none has a needle and a response).
         Cells with no trial are absent (a gap, never a 0).
     """
     if trials not in (TRIALS_ALL, TRIALS_FIRST):
@@ -29,11 +32,14 @@ def heatmap_cells(store: Store, run_ids: list[int], trials: str = TRIALS_ALL) ->
     # histogram() over the trials (benchmarks/ingest_and_query.py part b)
     return store.cursor().execute(
         f"""SELECT run_id, context_length, depth_percent, sum(c)::BIGINT AS n,
+                   coalesce(sum(c) FILTER (WHERE score_raw IS NULL), 0)::BIGINT AS n_not_evaluated,
                    sum(s) / nullif(sum(c_scored), 0) AS mean_score,
+                   sum(nr) / nullif(sum(c_nr), 0) AS mean_needle_recall,
                    map_from_entries(list(struct_pack(k := score_raw, v := c)) FILTER (score_raw IS NOT NULL))
                      AS raw_counts
             FROM (SELECT run_id, context_length, depth_percent, score_raw, count(*) AS c,
-                         count(score) AS c_scored, sum(score) AS s
+                         count(score) AS c_scored, sum(score) AS s,
+                         count(needle_recall) AS c_nr, sum(needle_recall) AS nr
                   FROM niah_trials
                   WHERE run_id IN (SELECT unnest(?)) {first_only}
                   GROUP BY ALL)
@@ -44,9 +50,10 @@ def heatmap_cells(store: Store, run_ids: list[int], trials: str = TRIALS_ALL) ->
 
 
 def cell_trials(store: Store, run_id: int, context_length: int, depth_percent: float) -> pd.DataFrame:
-    """Trials of one heatmap cell: trial, version, score_raw, score, needle, response, source_file."""
+    """Trials of one heatmap cell: trial, version, score_raw, score, needle_recall, needle, response,
+    source_file."""
     return store.cursor().execute(
-        """SELECT trial, version, score_raw, score, needle, response, source_file
+        """SELECT trial, version, score_raw, score, needle_recall, needle, response, source_file
            FROM niah_trials
            WHERE run_id = ? AND context_length = ? AND depth_percent = ?
            ORDER BY trial""",

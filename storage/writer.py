@@ -13,12 +13,13 @@ from storage.db import Store
 from storage.importers.parsed import NIAH_COLUMNS, SAMPLE_COLUMNS, TASK_SCORE_COLUMNS, ParsedFile
 from storage.importers.source import SourceFile
 from storage.json_column import to_json
+from storage.needle_match import needle_recall_sql
 from storage.plan import PlannedRun
-from storage.scales import normalise_sql
+from storage.scales import normalise_sql, rescale_guessed
 
 
 def known_file_ids(store: Store, ids: list[str], cur: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
-    """``{sha256: stored file name}`` for the ids already in ``files``."""
+    """``{file id: stored path}`` for the ids (``storage.identity.file_key``) already in ``files``."""
     if not ids:
         return {}
     cur = cur or store.cursor()
@@ -26,12 +27,6 @@ def known_file_ids(store: Store, ids: list[str], cur: duckdb.DuckDBPyConnection 
     return dict(rows)
 
 
-def run_ids_by_key(store: Store, keys: list[str]) -> dict[str, int]:
-    """``{run_key: run_id}`` of the runs that exist."""
-    if not keys:
-        return {}
-    rows = store.cursor().execute("SELECT run_key, run_id FROM runs WHERE run_key IN (SELECT unnest(?))", [keys]).fetchall()
-    return dict(rows)
 
 
 def _arrow_column(values: pd.Series) -> pa.Array:
@@ -90,11 +85,14 @@ def write_run(
     scale: str,
     uploaded_by: str | None,
     formats: dict[str, str | None],
+    override: str | None = None,
 ) -> int:
     """Insert (or append to) one run with its files and rows; returns the run id.
 
     NIAH trial indices continue after the run's existing trials in the same (length, depth) cell,
     ordered by version then source file, so repeats are kept as trials, never overwritten.
+    ``override`` (the user's scale) replaces the scale of every task-score / sample row whose scale
+    was guessed from the values (``storage.scales.GUESSED``); trials follow ``scale``.
     """
     first = run.first
     if run.existing_run_id is None:
@@ -111,15 +109,17 @@ def write_run(
         scale = cur.execute("SELECT score_scale FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
     # one statement for all files (a run can have thousands); a file feeding several runs is stored once
     cur.register("_new_files", pa.table({
-        "file_id": [f.sha256 for f in files],
+        "file_id": [f.file_id or f.sha256 for f in files],
+        "sha256": [f.sha256 for f in files],
+        "path_facts": [to_json(f.path_facts if f.path_facts is not None else {}) for f in files],
         "name": [f.name for f in files],
         "path": [f.path for f in files],
-        "format": [formats.get(f.sha256) or first.format for f in files],
+        "format": [formats.get(f.file_id or f.sha256) or first.format for f in files],
         "size_bytes": pa.array([len(f.data) for f in files], pa.int64()),
     }))
     cur.execute(
-        """INSERT OR IGNORE INTO files (file_id, name, path, format, size_bytes, uploaded_by)
-           SELECT file_id, name, path, format, size_bytes, ? FROM _new_files""", [uploaded_by])
+        """INSERT OR IGNORE INTO files (file_id, name, path, format, size_bytes, uploaded_by, sha256, path_facts)
+           SELECT file_id, name, path, format, size_bytes, ?, sha256, path_facts FROM _new_files""", [uploaded_by])
     cur.execute("INSERT INTO run_files (run_id, file_id) SELECT ?, file_id FROM _new_files", [run_id])
     cur.unregister("_new_files")
 
@@ -142,7 +142,8 @@ def write_run(
                        {normalise_sql('?', 'n.score_raw')},
                        n.needle, n.response,
                        coalesce(e.max_trial + 1, 0) + {trial},
-                       n.version, n.source_file, {'?' if file_id else 'n.file_id'}, n.extra
+                       n.version, n.source_file, {'?' if file_id else 'n.file_id'}, n.extra,
+                       {needle_recall_sql('n.needle', 'n.response')}
                 FROM _new_trials n
                 LEFT JOIN (SELECT context_length, depth_percent, max(trial) AS max_trial
                            FROM niah_trials WHERE run_id = ? GROUP BY ALL) e
@@ -155,6 +156,7 @@ def write_run(
     scores = run.frame("task_scores", parts)
     if scores is not None:
         scores["scale"] = scores["scale"].fillna(scale) if "scale" in scores else scale
+        scores = rescale_guessed(scores, override)
         df = _conform(scores, TASK_SCORE_COLUMNS, ("extra",))
         cur.register("_new_scores", df)
         cur.execute(
@@ -168,7 +170,7 @@ def write_run(
 
     samples = run.frame("samples", parts)
     if samples is not None:
-        df = _conform(samples, SAMPLE_COLUMNS, ("reference", "extra"))
+        df = _conform(rescale_guessed(samples, override), SAMPLE_COLUMNS, ("reference", "extra"))
         cur.register("_new_samples", df)
         cur.execute(
             f"""INSERT INTO samples
@@ -219,16 +221,19 @@ def write_new_runs(cur: duckdb.DuckDBPyConnection, items: list[dict], *, uploade
            SELECT run_key, model, model_source, label, benchmark, harness, evaluator, score_scale, length_unit,
                   tokenizer, config FROM _new_runs RETURNING run_key, run_id""").fetchall())
     cur.unregister("_new_runs")
-    files = {f.sha256: f for i in items for f in i["files"]}
+    files = {(f.file_id or f.sha256): f for i in items for f in i["files"]}
     cur.register("_new_files", pa.table({
         "file_id": list(files), "name": [f.name for f in files.values()], "path": [f.path for f in files.values()],
         "format": [formats.get(k) or next(i["run"].format for i in items if f in i["files"]) for k, f in files.items()],
         "size_bytes": pa.array([len(f.data) for f in files.values()], pa.int64()),
+        "sha256": [f.sha256 for f in files.values()],
+        "path_facts": [to_json(f.path_facts if f.path_facts is not None else {}) for f in files.values()],
     }))
-    cur.execute("""INSERT OR IGNORE INTO files (file_id, name, path, format, size_bytes, uploaded_by)
-                   SELECT file_id, name, path, format, size_bytes, ? FROM _new_files""", [uploaded_by])
+    cur.execute("""INSERT OR IGNORE INTO files (file_id, name, path, format, size_bytes, uploaded_by, sha256, path_facts)
+                   SELECT file_id, name, path, format, size_bytes, ?, sha256, path_facts FROM _new_files""",
+                [uploaded_by])
     cur.unregister("_new_files")
-    pairs = sorted({(ids[i["run"].run_key], f.sha256) for i in items for f in i["files"]})
+    pairs = sorted({(ids[i["run"].run_key], f.file_id or f.sha256) for i in items for f in i["files"]})
     cur.register("_new_run_files", pa.table({"run_id": [p[0] for p in pairs], "file_id": [p[1] for p in pairs]}))
     cur.execute("INSERT INTO run_files (run_id, file_id) SELECT run_id, file_id FROM _new_run_files")
     cur.unregister("_new_run_files")

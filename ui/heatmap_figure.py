@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.heatmap import aggregated_from, gap_cells, hover_texts
+from analysis.heatmap import COLOUR_BY, aggregated_from, gap_cells, hover_texts
 from analysis.lengths import binary_note
 
 COLORSCALE = [[0.0, "#d7301f"], [0.5, "#fdd49e"], [1.0, "#1a9850"]]
@@ -22,13 +22,20 @@ MIN_PLOT_W, MIN_PLOT_H = 360, 260  # small grids still get a readable plot (cell
 CHARTS_PER_PAGE, MAX_METRICS = 12, 4
 
 
-def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 760) -> go.Figure:
+def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 760,
+                   colour_by: str = "mean_score") -> go.Figure:
     """One run's heatmap (the page writes its title above it, so long model names are never cut).
 
     Args:
         grid: one entry of ``analysis.heatmap.layout_cells`` (point i of the trace = row i).
         length_unit: unit of context length for the axis title.
         max_plot_width: px available for the plot area; the cell size is derived from it.
+        colour_by: the 0..1 measure that colours the cells, a key of ``analysis.heatmap.COLOUR_BY``
+            (``mean_score``: the run's score; ``mean_needle_recall``: needle words found in the
+            response). The hover shows both either way.
+
+    Raises:
+        ValueError: ``colour_by`` is not a key of ``COLOUR_BY``.
 
     Returns:
         A figure of fixed size. Trace 0 has one square marker per cell with data (point i = grid
@@ -36,6 +43,9 @@ def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 7
         "no data — not 0", so a gap never shows its neighbour's hover. An aggregated grid
         (``analysis.heatmap.aggregate_grid``) says "aggregated from N cells" in its axis title.
     """
+    if colour_by not in COLOUR_BY:
+        raise ValueError(f"colour_by must be one of {', '.join(COLOUR_BY)}, got {colour_by!r}")
+    colour = grid[colour_by] if colour_by in grid else pd.Series(float("nan"), index=grid.index)
     nx, ny = int(grid["x"].max()) + 1, int(grid["y"].max()) + 1
     cell = max(MIN_CELL_PX, min(MAX_CELL_PX, max_plot_width / nx, 900 / ny))
     plot_w, plot_h = max(cell * nx, MIN_PLOT_W), max(cell * ny, MIN_PLOT_H)
@@ -43,9 +53,10 @@ def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 7
     fig = go.Figure(
         go.Scatter(
             x=grid["x"], y=grid["y"], mode="markers",
-            marker=dict(symbol="square", size=size - 1, sizemode="diameter", color=grid["mean_score"],
+            marker=dict(symbol="square", size=size - 1, sizemode="diameter", color=colour,
                         cmin=0.0, cmax=1.0, colorscale=COLORSCALE, line=dict(width=0),
-                        colorbar=dict(title=dict(text="score 0..1", side="right"), thickness=12, len=1.0,
+                        colorbar=dict(title=dict(text="score 0..1" if colour_by == "mean_score" else "needle words 0..1",
+                                                 side="right"), thickness=12, len=1.0,
                                       tickvals=[0, 0.25, 0.5, 0.75, 1.0])),
             text=hover_texts(grid, length_unit),
             hovertemplate="%{text}<extra></extra>",
@@ -60,6 +71,7 @@ def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 7
             text=gaps["text"], hovertemplate="%{text}<extra></extra>",
             selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=1.0)),
         ))
+    _add_not_evaluated(fig, grid, size)
     xl = grid.drop_duplicates("x").sort_values("x")
     yl = grid.drop_duplicates("y").sort_values("y")
     step_x, step_y = max(1, round(nx * 48 / plot_w)), max(1, round(ny * 16 / plot_h))
@@ -82,3 +94,17 @@ def _x_title(grid: pd.DataFrame, length_unit: str, labels: pd.Series) -> str:
         title += (f"<br>aggregated from {aggregated_from(grid):,} cells into {len(grid):,} bins "
                   "(trial-weighted means)")
     return title
+
+
+def _add_not_evaluated(fig: go.Figure, grid: pd.DataFrame, size: float) -> None:
+    """Grey crossed squares over cells with trials not evaluated (an error, no score): a second
+    trace, so the selection of trace 0 still maps to the grid; never drawn as 0 %."""
+    errs = grid[grid.get("n_not_evaluated", pd.Series(0, index=grid.index)) > 0]
+    if errs.empty:
+        return
+    fig.add_trace(go.Scatter(
+        x=errs["x"], y=errs["y"], mode="markers",
+        marker=dict(symbol="square-x-open", size=size - 1, color="#757575", line=dict(width=1)),
+        text=[f"{int(n)} trial{'s' if n != 1 else ''} not evaluated (error, no score)" for n in errs["n_not_evaluated"]],
+        hovertemplate="%{text}<extra></extra>",
+    ))

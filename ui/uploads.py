@@ -11,10 +11,11 @@ from storage.ingest import MissingModelError, commit, prepare
 from storage.importers.source import SourceFile
 from storage.plan import DUPLICATE, ERROR, READY, REPEATED
 from storage.runs import delete_run, rename_run
+from storage.scales import check_override
 from storage.sources import SkippedInput, from_upload
 
 # the page's API: the storage names it uses, and the helpers below
-__all__ = ["DUPLICATE", "ERROR", "READY", "REPEATED", "MissingModelError", "commit", "count_summary", "delete_run",
+__all__ = ["DUPLICATE", "ERROR", "READY", "REPEATED", "MissingModelError", "check_override", "commit", "count_summary", "delete_run",
            "prepare", "read_uploads", "rename_run", "supported_formats"]
 
 

@@ -25,6 +25,8 @@ from storage.importers.source import SourceFile
 FORMAT = "babilong"
 LABEL = "BABILong predictions CSV + prompt JSON (booydar/babilong)"
 PRIORITY = 20
+#: the path contributes the model folder (and the file name the task; storage.identity)
+PATH_FOLDERS = 3
 
 STEM_RE = re.compile(
     r"^(?P<task>qa\d+)_(?P<length>\d+[kM])_(?P<cfg>instruction_(?:yes|no)_examples_(?:yes|no)_post_prompt_(?:yes|no)"

@@ -19,6 +19,8 @@ from storage.importers.source import SourceFile
 FORMAT = "infinitebench"
 LABEL = "InfiniteBench predictions (OpenBMB/InfiniteBench)"
 PRIORITY = 20
+#: the path contributes the model folder (and the file name the task; storage.identity)
+PATH_FOLDERS = 2
 
 NAME_RE = re.compile(r"^preds_(?P<task>.+)\.jsonl$")
 #: (prediction key, label key) pairs the harness reads (``get_preds`` / ``get_labels``)

@@ -19,6 +19,8 @@ from storage.importers.source import SourceFile, require
 FORMAT = "leval_exam"
 LABEL = "L-Eval exam predictions (OpenLMLab/LEval)"
 PRIORITY = 20
+#: the path contributes the model folder (and the file name the task; storage.identity)
+PATH_FOLDERS = 2
 
 SUFFIX = ".pred.jsonl"
 RULE_NOTE = "100 x mean exact match (auto_eval.py + em.py; the harness rounds to 4 decimals)"

@@ -10,7 +10,9 @@
   LongBench tasks are ``longbench_<dataset>`` with metric ``score`` (0-1).
 
 Values are 0-1 (``frac_0_1``) except lower-is-better metrics (perplexity, bits per byte), stored
-on the ``perplexity`` scale (not normalised). See docs/result_formats.md §13.
+on the ``perplexity`` scale (not normalised). A fork writing percents is recognised per metric
+column from the values (``storage.scales.guess_fraction_or_percent``). The model's ``max_length``
+(``model_args`` or ``config``) is kept in the run config: runs that differ in it are not pooled. See docs/result_formats.md §13.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import pandas as pd
 
 from storage.importers.parsed import ParsedFile
 from storage.importers.source import SourceFile, require
+from storage.scales import guess_rows
 
 FORMAT = "lm_eval"
 LABEL = "lm-evaluation-harness results JSON (v0.3 / v0.4)"
@@ -107,6 +110,10 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     if model is None:
         notes.append("no pretrained=/model_name in the file: name the model")
     scores = pd.DataFrame(records)
+    bounded = scores["scale"] != "perplexity"
+    guesses = [guess_rows(scores, "value_raw", "frac_0_1", f"{src.name} metric {metric!r}",
+                          mask=bounded & (scores["metric"] == metric))
+               for metric in dict.fromkeys(scores.loc[bounded, "metric"])]
     has_length = scores["length_value"].notna().any()
     tasks = list(results)
     benchmark = ("ruler" if has_length else
@@ -115,14 +122,15 @@ def parse(src: SourceFile) -> list[ParsedFile]:
         format=FORMAT,
         run_key=f"{FORMAT}:{src.folder}:{model or src.path}",
         benchmark=benchmark,
-        score_scale="frac_0_1",
+        score_scale=guesses[0].scale if guesses else "perplexity",
+        scale_guesses=guesses,
         length_unit="tokens" if has_length else None,
         tokenizer=RULER_TOKENIZER if has_length else None,
         model=model,
         model_source="field" if model else None,
         evaluator=f"lm-evaluation-harness v{version}",
         config={"lm_eval_version": version, "lm_eval_model": config.get("model"),
-                "model_args": config.get("model_args")},
+                "model_args": config.get("model_args"), "max_length": _max_length(config)},
         inferred=inferred,
         notes=notes,
         task_scores=scores,
@@ -152,6 +160,20 @@ def _model(obj: dict, config: dict) -> tuple[str | None, str]:
             if isinstance(args.get(key), str) and args[key]:
                 return args[key], f"config.model_args {key}="
     return None, ""
+
+
+def _max_length(config: dict) -> int | None:
+    """The model's ``max_length`` (tokens) from ``config.max_length`` or ``max_length=`` in ``model_args``."""
+    value = config.get("max_length")
+    args = config.get("model_args")
+    if value is None and isinstance(args, str):
+        value = dict(p.split("=", 1) for p in args.split(",") if "=" in p).get("max_length")
+    elif value is None and isinstance(args, dict):
+        value = args.get("max_length")
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _short(model: str) -> str:

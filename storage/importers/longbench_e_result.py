@@ -4,7 +4,8 @@
 buckets are by the ``length`` field in words (``< 4000``, ``< 8000``, else). An empty bucket is
 written as a bare ``NaN`` (Python's ``json.dump``; not RFC JSON): no row is stored for it, with a
 note. The prediction files of the folder (``longbench_pred``) join the same run; the result may be
-older than them (a dataset file without a key here is normal, docs/result_formats.md §8).
+older than them (a dataset file without a key here is normal, docs/result_formats.md §8). Forks that
+write 0-1 are recognised from the values (``storage.scales.guess_fraction_or_percent``, per file).
 """
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ from storage.importers.longbench_result import SCORER
 from storage.importers.parsed import ParsedFile
 from storage.importers.prediction_layout import model_from_folder, task_scores_frame
 from storage.importers.source import SourceFile
+from storage.scales import guess_rows
 
 FORMAT = "longbench_e_result"
 LABEL = "LongBench-E result.json with length buckets (THUDM/LongBench eval.py --e)"
 PRIORITY = 20
+#: the path contributes the model folder (and the file name the task; storage.identity)
+PATH_FOLDERS = 2
 
 BUCKET_RE = re.compile(r"^\d+-\d+k$|^\d+k\+$")
 
@@ -70,11 +74,14 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     if empty:
         notes.append(f"NaN (empty length bucket, no samples) for {', '.join(empty)}: no row stored")
     where = model_from_folder(src, "pred_e/<model>/result.json", ("pred_e",))
+    scores = task_scores_frame(rows)
+    guess = guess_rows(scores, "value_raw", "pct_0_100", f"{src.name} (all datasets and buckets)")
     return [ParsedFile(
         format=FORMAT,
         run_key=f"longbench_e:{src.folder}",
         benchmark="longbench_e",
-        score_scale="pct_0_100",
+        score_scale=guess.scale,
+        scale_guesses=[guess],
         length_unit="words",
         model=where.model,
         model_source=where.source,
@@ -82,5 +89,5 @@ def parse(src: SourceFile) -> list[ParsedFile]:
         config={"scorer_source": "THUDM/LongBench LongBench/eval.py (scorer_e) + metrics.py"},
         inferred=where.inferred,
         notes=where.notes + notes,
-        task_scores=task_scores_frame(rows),
+        task_scores=scores,
     )]

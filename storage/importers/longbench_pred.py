@@ -20,6 +20,8 @@ from storage.importers.source import SourceFile, require
 FORMAT = "longbench_pred"
 LABEL = "LongBench / LongBench-E predictions (THUDM/LongBench pred.py)"
 PRIORITY = 20
+#: the path contributes the model folder (and the file name the task; storage.identity)
+PATH_FOLDERS = 2
 
 KEYS = ("pred", "answers", "all_classes", "length")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from storage.importers.niah_record import trials_frame, validate_test
+from storage.importers.niah_record import not_evaluated_note, tokenizer_key, trials_frame, validate_test
 from storage.importers.parsed import ParsedFile
 from storage.importers.source import SourceFile
 
@@ -46,11 +46,12 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     return [
         ParsedFile(
             format=FORMAT,
-            run_key=f"{FORMAT}:{src.folder}:{test.model}",
+            run_key=f"{FORMAT}:{src.folder}:{test.model}{tokenizer_key(test.tokenizer)}",
             benchmark="niah",
             score_scale="judge_1_10",
             length_unit="tokens",
-            tokenizer="tested model's provider tokenizer (not recorded)",
+            tokenizer=test.tokenizer or "tested model's provider tokenizer (not recorded)",
+            notes=not_evaluated_note([test]),
             model=test.model,
             model_source="field",
             evaluator="LLM judge (gkamradt rubric 1-10)",

@@ -7,7 +7,7 @@ trials (see docs/result_formats.md §3; no real file of this format was found).
 """
 from __future__ import annotations
 
-from storage.importers.niah_record import trials_frame, validate_test
+from storage.importers.niah_record import not_evaluated_note, tokenizer_key, trials_frame, validate_test
 from storage.importers.parsed import ParsedFile
 from storage.importers.source import SourceFile
 
@@ -25,7 +25,8 @@ def detect(src: SourceFile) -> bool:
 
 
 def parse(src: SourceFile) -> list[ParsedFile]:
-    """One run per model named in the file (normally one), every item a trial.
+    """One run per model (and recorded tokenizer) named in the file (normally one), every item a
+    trial; items with ``"score": null`` and an ``error`` are trials not evaluated.
 
     Raises:
         FormatError: not a non-empty list, or an item with a missing / wrong-typed field or an
@@ -34,20 +35,21 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     items = src.json()
     if not isinstance(items, list) or not items:
         raise src.error(None, "expected a non-empty JSON list of test objects")
-    by_model: dict[str, list] = {}
+    by_model: dict[tuple[str, str | None], list] = {}
     for i, obj in enumerate(items, start=1):
         test = validate_test(src, obj, where=f"item {i}")
         if not test.model:
             raise src.error(f"item {i}, field 'model'", "missing or empty")
-        by_model.setdefault(test.model, []).append(test)
+        by_model.setdefault((test.model, test.tokenizer), []).append(test)
     return [
         ParsedFile(
             format=FORMAT,
-            run_key=f"{FORMAT}:{src.path}:{model}",
+            run_key=f"{FORMAT}:{src.path}:{model}{tokenizer_key(tokenizer)}",
             benchmark="niah",
             score_scale="judge_1_10",
             length_unit="tokens",
-            tokenizer="tested model's provider tokenizer (not recorded)",
+            tokenizer=tokenizer or "tested model's provider tokenizer (not recorded)",
+            notes=not_evaluated_note(tests),
             model=model,
             model_source="field",
             evaluator="LLM judge (gkamradt rubric 1-10)",
@@ -55,5 +57,5 @@ def parse(src: SourceFile) -> list[ParsedFile]:
             config={"versions": sorted({t.version for t in tests})},
             niah_trials=trials_frame(tests, src.name),
         )
-        for model, tests in by_model.items()
+        for (model, tokenizer), tests in by_model.items()
     ]

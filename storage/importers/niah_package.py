@@ -3,8 +3,9 @@
 Written by gkamradt's package 0.1.x (``llm_needle_haystack_tester.py``) and its forks: one test per
 file, the F1 fields plus ``test_duration_seconds`` and ``test_timestamp_utc``
 (``"%Y-%m-%d %H:%M:%S%z"``). The score scale depends on the evaluator (judge 1-10 or exact-match
-0/1, see docs/result_formats.md §4), so it is decided per run from the scores
-(:data:`~storage.importers.parsed.JUDGE_OR_BINARY`).
+0/1, see docs/result_formats.md §4): the package's judge 1-10 unless an ``evaluator`` field or an
+``eval=`` folder says otherwise; where the scores cannot tell, the user chooses
+(:data:`~storage.importers.parsed.JUDGE_OR_BINARY`, ``storage.scales.judge_or_binary``).
 
 Files of one folder form one run. The ``model`` field is as typed on the command line and may be
 abbreviated (``2b-it``); when a folder is named like ``model=recurrentgemma-2b-it_eval=number``
@@ -16,7 +17,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from storage.importers.niah_record import NiahTest, trials_frame, validate_test
+from storage.importers.niah_record import (NiahTest, not_evaluated, not_evaluated_note, tokenizer_key,
+                                           trials_frame, validate_test)
 from storage.importers.parsed import JUDGE_OR_BINARY, ParsedFile
 from storage.importers.source import SourceFile
 
@@ -100,11 +102,11 @@ def parse(src: SourceFile) -> list[ParsedFile]:
         raise src.error("field 'model'", "missing or empty")
     _check_name(src, test)
     trials = trials_frame([test], src.name)
-    trials["extra"] = [_extra(src, test)]
+    trials["extra"] = [{**_extra(src, test), **not_evaluated(test)}]
     folder, settings = folder_settings(src)
     config = {"model_field": test.model}
     inferred = {}
-    notes = []
+    notes = not_evaluated_note([test])
     model, source = test.model, "field"
     if settings.get("model"):
         model, source = settings["model"], "folder"
@@ -114,17 +116,19 @@ def parse(src: SourceFile) -> list[ParsedFile]:
             notes.append(f"the folder's model '{model}' does not contain the field's model '{test.model}'")
     if settings:
         config["folder_settings"] = settings
-    evaluator = settings.get("eval")
+    field_evaluator = (test.model_extra or {}).get("evaluator")
+    evaluator = field_evaluator if isinstance(field_evaluator, str) and field_evaluator else settings.get("eval")
     if evaluator:
-        inferred["evaluator"] = f"{evaluator} (from the folder name '{folder}')"
+        inferred["evaluator"] = (f"{evaluator} (field 'evaluator')" if evaluator == field_evaluator
+                                 else f"{evaluator} (from the folder name '{folder}')")
     return [
         ParsedFile(
             format=FORMAT,
-            run_key=f"{FORMAT}:{src.folder}:{model}",
+            run_key=f"{FORMAT}:{src.folder}:{model}{tokenizer_key(test.tokenizer)}",
             benchmark="niah",
             score_scale=JUDGE_OR_BINARY,
             length_unit="tokens",
-            tokenizer="tested model's tokenizer (not recorded)",
+            tokenizer=test.tokenizer or "tested model's tokenizer (not recorded)",
             model=model,
             model_source=source,
             evaluator=evaluator,

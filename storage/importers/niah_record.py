@@ -8,24 +8,41 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from storage.importers.source import SourceFile
 
 
 class NiahTest(BaseModel):
     """One NIAH test: ``context_length`` in tokens of the tested model's tokenizer, ``depth_percent``
-    0-100 (0 = needle at the start of the haystack), ``score`` as the evaluator wrote it."""
+    0-100 (0 = needle at the start of the haystack), ``score`` as the evaluator wrote it.
+
+    ``"score": null`` with an ``error`` text (e.g. "context length exceeded") is a test that was not
+    evaluated: kept as such, never read as a 0. ``tokenizer``, where a fork records it, names what
+    counted ``context_length``."""
 
     model_config = ConfigDict(extra="allow")
 
     model: str | None = None
     context_length: Annotated[int, Field(gt=0, strict=True)]
     depth_percent: Annotated[float, Field(ge=0, le=100)]
-    score: Annotated[float, Field(ge=0)]
+    score: Annotated[float, Field(ge=0)] | None
+    error: str | None = None
+    tokenizer: str | None = None
     needle: str | None = None
     model_response: str | None = None
     version: Annotated[int, Field(strict=True)] = 1
+
+    @model_validator(mode="after")
+    def _null_score_needs_error(self) -> "NiahTest":
+        if self.score is None and not (self.error or "").strip():
+            raise ValueError("score is null and there is no 'error' saying why the test was not evaluated")
+        return self
+
+
+def tokenizer_key(tokenizer: str | None) -> str:
+    """Run-key suffix for a recorded tokenizer (runs counted with different tokenizers never merge)."""
+    return f":tokenizer={tokenizer}" if tokenizer else ""
 
 
 def validate_test(src: SourceFile, obj: Any, where: str = "") -> NiahTest:
@@ -40,18 +57,35 @@ def validate_test(src: SourceFile, obj: Any, where: str = "") -> NiahTest:
         return NiahTest.model_validate(obj)
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
+        field = ".".join(str(p) for p in err["loc"]) or "score"
         prefix = f"{where}, " if where else ""
         raise src.error(f"{prefix}field '{field}'", f"{err['msg']} (got {err.get('input')!r:.60})") from None
 
 
+def not_evaluated(test: NiahTest) -> dict:
+    """``extra`` of a trial: ``{"not_evaluated": True, "error": text}`` for an error row, else ``{}``."""
+    return {"not_evaluated": True, "error": test.error} if test.score is None else {}
+
+
+def not_evaluated_note(tests: list[NiahTest]) -> list[str]:
+    """A preview note counting the tests that were not evaluated (empty list when none)."""
+    errors = [t for t in tests if t.score is None]
+    if not errors:
+        return []
+    texts = sorted({t.error for t in errors})
+    return [f"{len(errors)} test(s) not evaluated (score null; error: {'; '.join(texts[:3])}"
+            + (" ..." if len(texts) > 3 else "") + "): stored as not evaluated, left out of means and curves"]
+
+
 def trials_frame(tests: list[NiahTest], source_file: str) -> pd.DataFrame:
-    """Rows for ``niah_trials`` (columns of ``storage.importers.parsed.NIAH_COLUMNS``)."""
+    """Rows for ``niah_trials`` (columns of ``storage.importers.parsed.NIAH_COLUMNS``); a test not
+    evaluated has ``score_raw`` None and its error in ``extra``."""
     return pd.DataFrame(
         {
             "context_length": [t.context_length for t in tests],
             "depth_percent": [float(t.depth_percent) for t in tests],
-            "score_raw": [float(t.score) for t in tests],
+            "score_raw": [None if t.score is None else float(t.score) for t in tests],
+            "extra": [not_evaluated(t) or None for t in tests],
             "needle": [t.needle for t in tests],
             "response": [t.model_response for t in tests],
             "version": [t.version for t in tests],

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from storage.scales import SCALES
+from storage.scales import SCALES, ScaleGuess
 
 #: Columns an importer may give in ``niah_trials`` (first three required).
 NIAH_COLUMNS = ["context_length", "depth_percent", "score_raw", "needle", "response", "version", "extra"]
@@ -41,6 +41,7 @@ class ParsedFile:
             alone does not tell runs apart.
         inferred: human-readable ``{what: how}`` shown in the preview (never guess silently).
         notes: warnings for the preview (e.g. "predictions only: not scored yet").
+        scale_guesses: per column, the scale decided from the values and the evidence.
         niah_trials / task_scores / samples: rows (see the ``*_COLUMNS`` lists).
     """
 
@@ -60,7 +61,9 @@ class ParsedFile:
     niah_trials: pd.DataFrame | None = None
     task_scores: pd.DataFrame | None = None
     samples: pd.DataFrame | None = None
-    file_id: str | None = None  # sha256 of the source file, set by the ingest pipeline
+    file_id: str | None = None  # identity of the source file (storage.identity), set by the ingest pipeline
+    #: fraction-vs-percent guesses made from the values (rows flagged ``storage.scales.GUESSED``)
+    scale_guesses: list[ScaleGuess] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.score_scale not in SCALES and self.score_scale != JUDGE_OR_BINARY:

@@ -6,7 +6,9 @@ An importer is a module in ``storage/importers/`` that defines:
 - ``LABEL`` (str): a human name for the preview, e.g. "NIAH legacy per-test JSON (gkamradt)";
 - ``PRIORITY`` (int): lower is tried first (specific formats before generic ones);
 - ``detect(src: SourceFile) -> bool``: cheap check on path and ``src.head()``;
-- ``parse(src: SourceFile) -> list[ParsedFile]``: full parse and validation; raises ``FormatError``.
+- ``parse(src: SourceFile) -> list[ParsedFile]``: full parse and validation; raises ``FormatError``;
+- ``PATH_FOLDERS`` (int, optional): how many trailing folders carry model / length / task, part of
+  the file's identity with its content hash (``storage.identity``; default 0).
 
 Modules are discovered automatically, so adding a format is adding a file.
 """

@@ -3,7 +3,9 @@
 One object per sample: ``{index, pred, input, outputs: [str], others: {...}, truncation, length}``.
 Each sample is scored here with RULER's own rule (``analysis.scoring.ruler``): ``string_match_all`` for
 ``niah_*``/``vt``/``cwe``/``fwe``, ``string_match_part`` for ``qa_*``, x 100. The prompt
-(``input``) is not stored. The task is the file name; model and length come from the path.
+(``input``) is not stored, but the chat template it was built with (RULER ``--model_template_type``,
+``scripts/data/template.py``) is read from its markers and kept in the run config (``chat_template``).
+The task is the file name; model and length come from the path.
 """
 from __future__ import annotations
 
@@ -14,9 +16,29 @@ from storage.importers.ruler_layout import read_path, ruler_parsed
 from analysis.scoring.ruler import METRICS, metric_for_task, postprocess_pred
 from storage.importers.source import SourceFile, require
 
+#: marker in a prompt -> the RULER template type (scripts/data/template.py) that writes it
+CHAT_MARKERS = {
+    "<|start_header_id|>": "meta-llama3 chat template",
+    "<|im_start|>": "ChatML chat template (e.g. Qwen)",
+    "<start_of_turn>": "gemma chat template",
+    "<|user|>": "phi / zephyr chat template",
+    "[INST]": "meta-chat [INST] chat template (llama-2 / mistral)",
+}
+
 FORMAT = "ruler_pred"
 LABEL = "RULER per-task predictions pred/<task>.jsonl (NVIDIA RULER call_api.py)"
 PRIORITY = 20
+#: the path contributes model / benchmark / max_seq_length (storage.identity)
+PATH_FOLDERS = 4
+
+
+def prompt_form(inputs: list) -> str | None:
+    """The chat template the prompts were built with, from their markers (:data:`CHAT_MARKERS`);
+    ``"base (no chat-template markers)"`` for plain prompts; None when no prompt is in the file."""
+    texts = [t for t in inputs if isinstance(t, str) and t]
+    if not texts:
+        return None
+    return next((form for marker, form in CHAT_MARKERS.items() if marker in texts[0]), "base (no chat-template markers)")
 
 
 def detect(src: SourceFile) -> bool:
@@ -38,7 +60,8 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     task = src.stem
     metric = metric_for_task(task)
     records = []
-    for i, obj in enumerate(src.jsonl(), start=1):
+    objs = src.jsonl()
+    for i, obj in enumerate(objs, start=1):
         where = f"line {i}, "
         index = require(src, obj, "index", int, where)
         pred = require(src, obj, "pred", str, where)
@@ -63,10 +86,14 @@ def parse(src: SourceFile) -> list[ParsedFile]:
         })
     if not records:
         raise src.error(None, "no samples in the file")
+    form = prompt_form([objs[0].get("input")])
     where = read_path(src)
     samples = pd.DataFrame(records).assign(length_label=None if where.seq_length is None else str(where.seq_length))
     parsed = ruler_parsed(src, FORMAT, where, samples=samples)
     parsed.inferred["task"] = f"{task} (file name)"
+    if form:
+        parsed.config["chat_template"] = form
+        parsed.inferred["prompt form"] = f"{form} (markers in the first prompt's 'input')"
     if metric is None:
         parsed.notes.append(f"task {task!r} is not a default RULER task: samples stored without a score")
     return [parsed]

@@ -15,6 +15,8 @@ from storage.importers.source import SourceFile
 FORMAT = "ruler_submission"
 LABEL = "RULER submission.csv (predictions, NVIDIA RULER evaluate.py)"
 PRIORITY = 20
+#: the path contributes model / benchmark / max_seq_length (storage.identity)
+PATH_FOLDERS = 4
 
 HEADER = ["Task", "ID", "Prediction"]
 

@@ -7,7 +7,8 @@
     Score,100.0,...      <- 0-100 (string_match_all / _part x 100, rounded to 2 decimals)
     Nulls,0/500,...      <- "<empty predictions>/<samples>"
 
-Model, benchmark and sequence length exist only in the path (``ruler_layout``).
+Model, benchmark and sequence length exist only in the path (``ruler_layout``). A fork writing
+0-1 scores is recognised from the values (``storage.scales.guess_fraction_or_percent``, per file).
 """
 from __future__ import annotations
 
@@ -19,10 +20,13 @@ from storage.importers.parsed import ParsedFile
 from storage.importers.ruler_layout import read_path, ruler_parsed
 from analysis.scoring.ruler import metric_for_task
 from storage.importers.source import SourceFile
+from storage.scales import guess_rows
 
 FORMAT = "ruler_summary"
 LABEL = "RULER summary.csv (NVIDIA RULER evaluate.py)"
 PRIORITY = 20
+#: the path contributes model / benchmark / max_seq_length (storage.identity)
+PATH_FOLDERS = 4
 
 NAME_RE = re.compile(r"^summary(?:-(.+))?\.csv$")
 NULLS_RE = re.compile(r"^(\d+)/(\d+)$")
@@ -92,6 +96,8 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     scores = pd.DataFrame(records).assign(
         length_value=where.seq_length,
         length_label=None if where.seq_length is None else str(where.seq_length),
-        scale="pct_0_100",
     )
-    return [ruler_parsed(src, FORMAT, where, task_scores=scores)]
+    guess = guess_rows(scores, "value_raw", "pct_0_100", f"{src.name} (Score row)")
+    parsed = ruler_parsed(src, FORMAT, where, task_scores=scores)
+    parsed.score_scale, parsed.scale_guesses = guess.scale, [guess]
+    return [parsed]

@@ -40,6 +40,8 @@ class SourceFile:
         data: the raw bytes.
         disk_path: the file on disk ``data`` was read from (set by ``storage.sources.from_paths``),
             so that a reader such as DuckDB can stream it itself; None for uploads and zip members.
+        file_id / path_facts: the stored identity (``storage.identity.file_key``) and what the path
+            contributes to it, set by the ingest pipeline (None: the sha256 alone).
 
     ``path`` is not changed after construction: its parts (name, stem, suffix, folders) are computed
     once, as every importer's ``detect`` reads them.
@@ -49,6 +51,8 @@ class SourceFile:
     data: bytes
     notes: list[str] = field(default_factory=list)
     disk_path: str | None = None
+    file_id: str | None = None
+    path_facts: dict[str, str] | None = None
 
     @cached_property
     def name(self) -> str:

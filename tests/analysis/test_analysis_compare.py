@@ -61,3 +61,4 @@ def test_config_differences():
     assert d.loc["scale", "differs"] and not d.loc["tokenizer", "differs"] and not d.loc["length unit", "differs"]
     assert d.loc["chat template", "baseline"] == "llama3" and d.loc["chat template", "candidate"] == "-"
     assert d.loc["temperature", "differs"]
+    assert d.loc["max length", "baseline"] == "-" and not d.loc["max length", "differs"]

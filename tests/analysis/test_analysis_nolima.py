@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis.effective_length import base_score, nolima_effective_length, nolima_threshold, ruler_table
+from analysis.lengths import format_length
+from analysis.published import parse_length
 
 LENGTHS = [1024, 2048, 4096, 8192, 16384, 32768]
 #: model -> (base score, scores 1K..32K, published effective length)
@@ -24,7 +26,14 @@ NOLIMA = {
 @pytest.mark.parametrize("model", list(NOLIMA))
 def test_reproduces_nolimas_published_effective_length(model):
     base, scores, published = NOLIMA[model]
-    assert nolima_effective_length(LENGTHS, scores, base).label == published
+    # the README's "8K" is 8,192 tokens (K = 1,024 here), which LongScope labels 8Ki
+    assert nolima_effective_length(LENGTHS, scores, base).label == in_house_label(published)
+
+
+def in_house_label(readme_label: str) -> str:
+    """A README effective length ('8K', '<1K') written with LongScope's length formatter."""
+    prefix = readme_label.rstrip("0123456789Kk")[:1] if readme_label[0] in "<>" else ""
+    return prefix + format_length(parse_length(readme_label.lstrip("<>")))
 
 
 def test_threshold_is_085_of_the_base_as_the_readme_prints_it():
@@ -43,6 +52,6 @@ def test_ruler_table_gives_both_rules():
     # a weak model: RULER's fixed 85.6 fails at 4K; NoLiMa's own-base rule (0.85 x 70 = 59.5) passes up to 16K
     points = pd.DataFrame({"name": "m", "length_value": [4096, 8192, 16384, 32768], "score": [70.0, 65.0, 60.0, 50.0]})
     row = ruler_table(points, nolima_fraction=0.85).iloc[0]
-    assert row["effective length"] == "<4K" and row["NoLiMa effective length"] == "16K"
+    assert row["effective length"] == "<4Ki" and row["NoLiMa effective length"] == "16Ki"
     assert row["NoLiMa threshold"] == pytest.approx(59.5)
     assert "NoLiMa effective length" not in ruler_table(points).columns

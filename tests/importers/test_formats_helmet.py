@@ -66,7 +66,7 @@ def test_leaderboard_length_from_the_user_is_stored(store):
             helmet_leaderboard.set_evaluation_length(p, 65536)
     commit(plan, store, models={k: "openai/gpt-4" for k, r in plan.runs.items() if r.model == "GPT-4"})
     cur = store.cursor()
-    assert cur.execute("SELECT DISTINCT length_value, length_label FROM task_scores").fetchall() == [(65536.0, "64K")]
+    assert cur.execute("SELECT DISTINCT length_value, length_label FROM task_scores").fetchall() == [(65536.0, "64Ki")]
     model, config = cur.execute("SELECT model, config FROM runs WHERE model LIKE 'openai%'").fetchone()
     assert model == "openai/gpt-4"
     assert json.loads(config)["evaluation_length"] == {"tokens": 65536, "source": "given by the user"}
@@ -113,7 +113,8 @@ def _check_study(store, folder: Path, n_rows: int):
     assert measures["throughput:cite"] == pytest.approx(30.405439994098842)
     kinds = dict(cur.execute("SELECT scale, count(*) FROM task_scores WHERE run_id = ? GROUP BY ALL", [rid]).fetchall())
     assert kinds == {"pct_0_100": 10, "gigabytes": 8, "samples_per_s": 8}
-    from storage.results import length_observations, task_means
+    from storage.scores import length_observations
+    from storage.task_scores import task_means
     obs = length_observations(store, [rid])  # measures are not scores by length: only the 10 scores
     assert set(obs["metric_kind"]) == {"score"} and len(obs) == 10
     means = task_means(store)

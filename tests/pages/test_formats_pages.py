@@ -52,7 +52,7 @@ def test_effective_length_shows_nolima_beside_ruler(helmet_db):
     row = table.loc["Llama-3.1-8B-Instruct · helmet · baseline default"]  # one line per KV-cache method
     # baseline: 16K mean of 10 tasks 680.62 / 10 = 68.06; 32K (100 + 63.33 + 63.5 + 25.98 + 5.32 + 5.29 + 100
     # + 42.15 + 92.6 + 86) / 10 = 58.42 -> RULER (85.6): <16K; NoLiMa: 58.42 >= 0.85 x 68.06 = 57.85 -> >32K
-    assert row["effective length"] == "<16K" and row["NoLiMa effective length"] == ">32K"
+    assert row["effective length"] == "<16Ki" and row["NoLiMa effective length"] == ">32Ki"
     assert row["NoLiMa threshold"] == pytest.approx(0.85 * 68.062, abs=1e-3)
 
 
@@ -61,8 +61,8 @@ def test_length_degradation_one_line_per_kv_cache_method(helmet_db):
     at = _run("length_degradation", {"runs": ",".join(map(str, written.values())), "combine": "1"})
     table = next(d.value for d in at.dataframe if "length" in d.value.columns)
     lines = dict(table.groupby("run")["length"].apply(list))
-    assert lines == {"Llama-3.1-8B-Instruct · helmet · baseline default": ["16K", "32K"],
-                     "Llama-3.1-8B-Instruct · helmet · snapkv w32_c4096_k7_maxpool": ["16K"]}
+    assert lines == {"Llama-3.1-8B-Instruct · helmet · baseline default": ["16Ki", "32Ki"],
+                     "Llama-3.1-8B-Instruct · helmet · snapkv w32_c4096_k7_maxpool": ["16Ki"]}
     # memory and throughput are measures: they never enter the score points
     assert set(table["metric_kind"]) == {"score"}
 

@@ -176,6 +176,7 @@ def test_published_check_on_real_runs(app_db, tmp_path, monkeypatch):
     at = _run("published_check", {"runs": "6,11", "tol": "0.01"})
     tables = [d.value for d in at.dataframe if "status" in d.value.columns]
     gpt4 = tables[0].set_index("what")
+    print(gpt4.to_string())
     assert set(gpt4["status"]) == {"matches"} and len(gpt4) == 5
     assert gpt4.loc["kv_retrieval", "run"] == pytest.approx(89.0) and gpt4.loc["longbook_choice_eng", "run"] == pytest.approx(67.25, abs=0.005)
     lb = tables[1].set_index("what")

@@ -1,0 +1,5 @@
+-- Deterministic "needle present in the response" beside the judge score (storage/needle_match.py):
+-- the fraction of the needle's distinct content words found in the response, 0..1, NULL without
+-- a needle or a response. Existing trials are filled with the same expression.
+ALTER TABLE niah_trials ADD COLUMN needle_recall DOUBLE;
+UPDATE niah_trials SET needle_recall = CASE WHEN needle IS NULL OR response IS NULL THEN NULL ELSE len(list_filter(list_filter(list_distinct(regexp_split_to_array(lower(needle), '[^\p{L}\p{N}]+')), w -> w <> '' AND NOT list_contains(['a', 'an', 'the', 'is', 'are', 'was', 'were', 'be', 'in', 'on', 'at', 'of', 'to', 'and', 'or', 'for', 'with', 'by', 'it', 'its', 'this', 'that'], w)), w -> list_contains(regexp_split_to_array(lower(response), '[^\p{L}\p{N}]+'), w)))::DOUBLE / nullif(len(list_filter(list_distinct(regexp_split_to_array(lower(needle), '[^\p{L}\p{N}]+')), w -> w <> '' AND NOT list_contains(['a', 'an', 'the', 'is', 'are', 'was', 'were', 'be', 'in', 'on', 'at', 'of', 'to', 'and', 'or', 'for', 'with', 'by', 'it', 'its', 'this', 'that'], w))), 0) END;
