@@ -36,3 +36,25 @@ def display_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.
         if col in out and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
             out[col] = out[col].map(display_text)
     return out
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")
+
+
+def markdown_literal(value: Any) -> str:
+    """``value`` as text that Markdown (Streamlit's ``st.markdown`` / ``caption`` / ``metric`` labels /
+    ``subheader`` / alerts) shows literally: every ASCII punctuation character Markdown or
+    Streamlit gives a meaning to (emphasis, links, images, HTML, headings, lists, tables, math,
+    ``:colour[...]`` / ``:material/...:`` directives) is backslash-escaped (CommonMark §2.4), after
+    :func:`display_text`. ``**BOLD** ![x](http://h/b.png)`` stays those characters: no bold, no
+    image, no request to ``h``. Non-strings are formatted with ``str`` first (None -> ``"None"``).
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", display_text(value if isinstance(value, str) else str(value)))
+
+
+def html_literal(value: Any) -> str:
+    """``value`` as text for Plotly's pseudo-HTML strings (hover text, trace names, tick labels,
+    titles): ``&``, ``<`` and ``>`` become entities, so an uploaded ``<a href=...>`` or ``<b>`` is
+    shown, not followed or rendered; after :func:`display_text`. Non-strings go through ``str``."""
+    text = display_text(value if isinstance(value, str) else str(value))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

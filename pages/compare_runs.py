@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.compare import cell_diff, config_differences, paired_test
+from analysis.display_text import markdown_literal as md
 from analysis.filters import filter_runs
 from ui import data, downloads, url_state
 from ui.figures import diff_heatmap
@@ -39,7 +40,7 @@ cfg = config_differences({**meta.loc[base].to_dict(), "scorers": data.sample_sco
                          {**meta.loc[cand].to_dict(), "scorers": data.sample_scorers(fp, cand)})
 n_diff = int(cfg["differs"].sum())
 if n_diff:
-    st.warning(f"The configs differ in {n_diff} field(s): " + ", ".join(cfg.loc[cfg["differs"], "field"]),
+    st.warning(f"The configs differ in {n_diff} field(s): " + md(", ".join(cfg.loc[cfg["differs"], "field"])),
                icon=":material/difference:")
 st.dataframe(cfg.style.apply(lambda r: ["background-color: #fde2e1" if r["differs"] else ""] * len(r), axis=1),
              hide_index=True)

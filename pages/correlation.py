@@ -2,6 +2,7 @@
 import streamlit as st
 
 from analysis.correlation import MIN_N
+from analysis.display_text import markdown_literal as md
 from analysis.filters import filter_runs
 from ui import data, downloads, url_state
 from ui.figures import correlation_grid, pair_scatter
@@ -64,7 +65,7 @@ st.selectbox("Pair", labels, key="pair")
 url_state.publish("pair")
 a, b = st.session_state["pair"].split(" | ")
 row = pairs[(pairs["a"] == a) & (pairs["b"] == b)].iloc[0]
-st.markdown(f"**{a} vs {b}**: n = {row['n']} shared models · Spearman ρ = {row['spearman']:.3f} "
+st.markdown(f"**{md(a)} vs {md(b)}**: n = {row['n']} shared models · Spearman ρ = {row['spearman']:.3f} "
             f"(95% CI {row['spearman_low']:.2f} – {row['spearman_high']:.2f}) · Kendall τ = {row['kendall']:.3f} "
             f"(95% CI {row['kendall_low']:.2f} – {row['kendall_high']:.2f})")
 sfig = pair_scatter(matrix, a, b)

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.display_text import display_frame
+from analysis.display_text import display_frame, markdown_literal as md
 from analysis.heatmap import COLOUR_BY, Cell, aggregated_from, format_depth, layout_cells, run_summaries, selected_cells
 from analysis.lengths import tokenizer_note
 from ui import data, url_state
@@ -46,7 +46,7 @@ if not chosen:
     st.stop()
 
 order = sorted(set(chosen))  # run id order, in the charts and in the table
-titles = {r: f"{info.at[r, 'label']} · run {r}" for r in order}
+titles = {r: f"{md(info.at[r, 'label'])} · run {r}" for r in order}  # Markdown-safe: shown in markdown
 units = {r: info.at[r, "length_unit"] or "tokens" for r in order}
 
 
@@ -89,11 +89,11 @@ summary = summary.loc[[r for r in order if r in summary.index]]
 with summary_slot:
     if len(summary) <= MAX_METRICS:
         for col, (r, s) in zip(st.columns(max(1, len(summary))), summary.iterrows()):
-            col.metric(f"{info.at[r, 'label']} · mean score (0..1)", f"{s['mean_score']:.3f}")
+            col.metric(f"{md(info.at[r, 'label'])} · mean score (0..1)", f"{s['mean_score']:.3f}")
             col.caption(f"{int(s['cells'])} cells, {int(s['trials']):,} trials, {int(s['missing_cells'])} missing "
-                        f"(gaps) · {counted(r)}")
+                        f"(gaps) · {md(counted(r))}")
     else:  # many runs: one row each instead of a garbled row of metrics
-        st.dataframe(summary.assign(run=[titles[r] for r in summary.index], lengths=[counted(r) for r in summary.index])
+        st.dataframe(summary.assign(run=[f"{info.at[r, 'label']} · run {r}" for r in summary.index], lengths=[counted(r) for r in summary.index])
                      [["run", "mean_score", "cells", "trials", "missing_cells", "lengths"]],
                      hide_index=True, width="stretch",
                      column_config={"mean_score": st.column_config.NumberColumn("mean score (0..1)", format="%.3f"),
@@ -104,7 +104,7 @@ st.caption(f"Colour: {COLOUR_BY[colour_by]} per cell on one fixed 0..1 scale for
 st.subheader("Trials of the selected cell(s)")
 if not picked:
     with st.expander("…or pick a cell by value", expanded=False):
-        r = st.selectbox("Run", list(grids), format_func=lambda x: titles[x], key="pick_run")
+        r = st.selectbox("Run", list(grids), format_func=lambda x: f"{info.at[x, 'label']} · run {x}", key="pick_run")
         g = cells[cells["run_id"] == r]
         length = st.selectbox("Context length", sorted(g["context_length"].unique()), key="pick_len",
                               format_func=lambda v: f"{v:,} {units[r]}")
@@ -116,7 +116,7 @@ if not picked:
     st.caption("No cell selected.")
 for cell in picked[:20]:
     trials = data.cell_trials(fp, cell.run_id, cell.context_length, cell.depth_percent)
-    st.markdown(f"**{titles[cell.run_id]}** · context length {cell.context_length:,} {units[cell.run_id]} · "
+    st.markdown(f"**{titles[cell.run_id]}** · context length {cell.context_length:,} {md(units[cell.run_id])} · "
                 f"depth {format_depth(cell.depth_percent)}% · n = {len(trials)}")
     st.dataframe(display_frame(trials), hide_index=True, width="stretch",
                  column_config={"needle": st.column_config.TextColumn(width="medium"),

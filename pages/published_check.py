@@ -2,8 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.published import check_run, matches, stored_rows, user_row
+from analysis.display_text import markdown_literal as md
 from analysis.filters import filter_runs
+from analysis.published import check_run, matches, stored_rows, user_row
 from ui import data, downloads, published_tables, url_state
 from ui.filters import pick_runs, sidebar_filters
 from ui.page import page_setup
@@ -58,15 +59,15 @@ for rid in picked:
     run["run_id"] = rid
     scores = data.run_task_scores(fp, (rid,))
     res = check_run(run, scores, published, tolerance=float(st.session_state["tol"]))
-    st.subheader(f"#{rid} {run['label']} · {run['benchmark']}")
+    st.subheader(f"\\#{rid} {md(run['label'])} · {md(run['benchmark'])}")
     if res.empty:
-        st.info(f"No published number for model {run['model']!r} on {run['benchmark']}. Enter one above.")
+        st.info(f"No published number for model {md(repr(run['model']))} on {md(run['benchmark'])}. Enter one above.")
         continue
     for _, r in res[res["status"].isin(["differs", "different task set"])].iterrows():
         parts = [f"run {r['run']:.2f} over {r['run tasks']} task(s) vs published {r['published']:g} over "
                  f"{r['published tasks']} ({r['published model']}, {r['length'] or 'all lengths'}): {r['delta']:+.2f}"]
         parts += [f"{k}: {r[k]}" for k in ("missing tasks", "extra tasks", "collapsed tasks") if r[k]]
-        st.error(f"**{r['what']}** — " + "; ".join(parts), icon=":material/error:")
+        st.error(f"**{md(r['what'])}** — " + md("; ".join(parts)), icon=":material/error:")
     shown = res[res["status"] != "not in run"]
     st.dataframe(shown, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f")
                                                         for c in ("published", "run", "delta")})

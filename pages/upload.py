@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.display_text import display_frame
+from analysis.display_text import display_frame, markdown_literal as md
 from ui import data, upload_preview
 from ui.page import page_setup
 from ui.upload_limits import upload_limit_text
@@ -103,12 +103,12 @@ if uploaded:
                 chosen = scales[key]
                 problem = chosen and check_override(pd.concat(list(rescalable.values())), chosen) if rescalable else None
                 if problem:
-                    st.error(f"Not plausible on {chosen}: {problem}.", icon=":material/error:")
+                    st.error(f"Not plausible on {chosen}: {md(problem)}.", icon=":material/error:")
                 inferred = run.inferred
                 if inferred:
-                    st.caption("Inferred: " + "; ".join(f"**{k}**: {v}" for k, v in inferred.items()))
+                    st.caption("Inferred: " + "; ".join(f"**{md(k)}**: {md(v)}" for k, v in inferred.items()))
                 for note in run.notes:
-                    st.warning(note, icon=":material/info:")
+                    st.warning(md(note), icon=":material/info:")
         missing = [run_names[k] for k, r in plan.runs.items()
                    if r.needs_model and not models[k].strip() and r.existing_run_id is None]
         if missing:
@@ -173,7 +173,7 @@ with c1, st.container(border=True):
 
 @st.dialog("Delete run?")
 def _confirm_delete(run_id: int, label: str) -> None:
-    st.write(f"Run **{run_id} · {label}** and all its trials, scores and samples will be deleted. "
+    st.write(f"Run **{run_id} · {md(label)}** and all its trials, scores and samples will be deleted. "
              "Its files can be ingested again afterwards.")
     if st.button("Delete", type="primary"):
         delete_run(store, run_id)

@@ -117,10 +117,16 @@ GAP_MODEL = "gap-run\u202etxt.exe"
 GAP_TRIALS = [(1000, 0, 1), (1000, 100, 1), (2000, 0, 0), (4000, 0, 1), (4000, 100, 0)]
 
 
+#: model name and label of a hand-written run appended last: Markdown that would turn bold and fetch an
+#: image from the ``outside_calls`` recorder if any page rendered uploaded text as Markdown / HTML
+HOSTILE_MODEL = "**BOLD** ![x]({url}/beacon.png) <img src={url}/img.png> :red[red]"
+
+
 @pytest.fixture(scope="session")
-def app_db(tmp_path_factory, real_data) -> Path:
-    """A DuckDB file holding the real runs of :data:`APP_DATA` (run 1 = the Claude 2.1 NIAH run) and
-    then the :data:`GAP_MODEL` run, closed again so the app process can open it."""
+def app_db(tmp_path_factory, real_data, outside_calls) -> Path:
+    """A DuckDB file holding the real runs of :data:`APP_DATA` (run 1 = the Claude 2.1 NIAH run),
+    then the :data:`GAP_MODEL` run and the :data:`HOSTILE_MODEL` run (its needle and response
+    hostile too), closed again so the app process can open it."""
     import json
 
     from storage.db import open_store
@@ -131,10 +137,19 @@ def app_db(tmp_path_factory, real_data) -> Path:
     gap.write_text("".join(json.dumps({"model": GAP_MODEL, "benchmark": "niah", "task": None, "context_length": L,
                                        "depth_percent": d, "score": x, "scale": "binary"}) + "\n"
                            for L, d, x in GAP_TRIALS))
+    hostile = folder / "hostile_run.jsonl"
+    name = HOSTILE_MODEL.format(url=outside_calls.url)
+    hostile.write_text("".join(json.dumps({"model": name, "benchmark": "niah", "task": None, "context_length": L,
+                                           "depth_percent": d, "score": 1, "scale": "binary", "needle": name,
+                                           "response": name}) + "\n"
+                               for L in (1000, 2000) for d in (0, 100)))
     path = folder / "app.duckdb"
     store = open_store(path)
-    plan, written = ingest_paths([real_data / p for p in APP_DATA] + [gap], store)
-    assert not plan.failed, [f.message for f in plan.failed][:3]
+    # one ingest per step: runs with NIAH trials are written before table runs within one commit, so
+    # the two hand-written runs come after every APP_DATA run (ids in APP_DATA order, then gap, hostile)
+    for paths in ([real_data / p for p in APP_DATA], [gap], [hostile]):
+        plan, written = ingest_paths(paths, store)
+        assert not plan.failed, [f.message for f in plan.failed][:3]
     store.close()
     return path
 

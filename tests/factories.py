@@ -7,6 +7,8 @@ file whose bytes are a stand-in (its run key and a counter), recorded in ``files
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -76,3 +78,9 @@ def synthetic_store(store: Store, n_niah: int = 80, n_ruler: int = 20, trials_to
                                 score_scale="pct_0_100", length_unit="tokens", model=model, model_source="field",
                                 tokenizer="synthetic", task_scores=scores))
     write_parsed(store, parts)
+
+
+def plain(markdown: str) -> str:
+    """Text of a Markdown string as shown: backslash escapes removed
+    (``analysis.display_text.markdown_literal`` escapes uploaded text in Markdown elements)."""
+    return re.sub(r"\\(.)", r"\1", markdown)

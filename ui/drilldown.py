@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analysis.display_text import markdown_literal as md
 from analysis.lengths import format_length
 from storage.fingerprint import StoreFingerprint
 from ui import data, downloads
@@ -24,7 +25,7 @@ def length_point(event, fp: StoreFingerprint, names: dict[int, str], key: str) -
     if rid == -1:
         st.info("This point averages several runs: turn off combining to see the rows of each run.")
         return
-    st.subheader(f"Behind the point: {names.get(rid, rid)} at {format_length(lv, ll)}")
+    st.subheader(f"Behind the point: {md(names.get(rid, rid))} at {md(format_length(lv, ll))}")
     rows = data.point_rows(fp, rid, lv, ll)
     st.dataframe(rows, hide_index=True)
     downloads.table(rows, f"point_run{rid}_{ll or lv}", key=f"{key}-point")
@@ -37,7 +38,7 @@ def depth_point(event, fp: StoreFingerprint, names: dict[int, str], key: str) ->
         st.caption("Click a point to see the trials behind it.")
         return
     rid, depth, lo, hi = int(cd[0]), float(cd[1]), float(cd[2]), float(cd[3])
-    st.subheader(f"Behind the point: {names.get(rid, rid)}, depth {depth:g}%, lengths {format_length(lo)}–{format_length(hi)}")
+    st.subheader(f"Behind the point: {md(names.get(rid, rid))}, depth {depth:g}%, lengths {format_length(lo)}–{format_length(hi)}")
     rows = data.depth_rows(fp, rid, depth, lo, hi)
     st.dataframe(rows, hide_index=True)
     downloads.table(rows, f"depth_run{rid}_{depth:g}", key=f"{key}-point")

@@ -8,6 +8,7 @@ from plotly.subplots import make_subplots
 import numpy as np
 import pandas as pd
 
+from analysis.display_text import html_literal
 from analysis.lengths import axis_title, binary_note, format_length, label_order
 
 PALETTE = pc.qualitative.Plotly + pc.qualitative.D3
@@ -59,7 +60,7 @@ def line_panels(points: pd.DataFrame, names: dict[int, str], y_title: str = "sco
                                                     g["low"], g["high"])]
             fig.add_trace(go.Scatter(
                 x=x, y=g["mean"] * f, mode="lines+markers", legendgroup=str(rid),
-                name=names.get(rid, str(rid)) if by == "run_id" else str(rid),
+                name=html_literal(names.get(rid, rid) if by == "run_id" else rid),
                 showlegend=rid not in shown, line={"color": c}, marker={"color": c},
                 customdata=list(zip(g["run_id"].astype(int), g["length_value"].fillna(-1), g["length_label"].fillna(""))),
                 text=text, hovertemplate="%{fullData.name}<br>%{text}<br>mean %{y:.3g}<extra></extra>"),
@@ -102,7 +103,7 @@ def depth_panels(points: pd.DataFrame, names: dict[int, str]) -> go.Figure:
                 fig.add_trace(go.Scatter(x=x + x[::-1], y=list(g["high"]) + list(g["low"])[::-1], mode="lines", fill="toself",
                                          fillcolor=_rgba(c, 0.15), line={"width": 0}, hoverinfo="skip",
                                          showlegend=False, legendgroup=str(rid)), row=1, col=col)
-            fig.add_trace(go.Scatter(x=x, y=g["mean"], mode="lines+markers", name=names.get(rid, str(rid)),
+            fig.add_trace(go.Scatter(x=x, y=g["mean"], mode="lines+markers", name=html_literal(names.get(rid, rid)),
                                      legendgroup=str(rid), showlegend=col == 1, line={"color": c},
                                      customdata=[(int(rid), d, lo, hi) for d, lo, hi in
                                                  zip(g["depth_percent"], g["band_start"], g["band_end"])],
@@ -120,7 +121,7 @@ def u_shape_bars(u: pd.DataFrame, names: dict[int, str]) -> go.Figure:
     """Edges-minus-middle per band and run, with the 95% CI as error bars (``analysis.depth.u_shape``)."""
     fig = go.Figure()
     for i, (rid, g) in enumerate(u.groupby("run_id", sort=False)):
-        fig.add_trace(go.Bar(x=g["band"], y=g["u"], name=names.get(rid, str(rid)), marker_color=color(i),
+        fig.add_trace(go.Bar(x=g["band"], y=g["u"], name=html_literal(names.get(rid, rid)), marker_color=color(i),
                              error_y={"type": "data", "symmetric": False, "array": (g["high"] - g["u"]).tolist(),
                                       "arrayminus": (g["u"] - g["low"]).tolist()}))
     fig.add_hline(y=0, line_color="grey")
@@ -149,13 +150,13 @@ def correlation_grid(pairs: pd.DataFrame, columns: list[str], method: str) -> go
                                                            "colorscale": "RdBu", "cmin": -1, "cmax": 1,
                                                            "colorbar": {"title": method}},
         text=[f"{r:.2f}" for r in ok["r"]], textfont={"size": 10}, customdata=list(zip(ok["x"], ok["y"])),
-        hovertext=[f"{x} vs {y}<br>{method} {r:.3f} (95% CI {lo:.2f}–{hi:.2f})<br>n = {n} shared models"
+        hovertext=[f"{html_literal(x)} vs {html_literal(y)}<br>{method} {r:.3f} (95% CI {lo:.2f}–{hi:.2f})<br>n = {n} shared models"
                    for x, y, r, lo, hi, n in zip(ok["x"], ok["y"], ok["r"], ok["lo"], ok["hi"], ok["n"])],
         hoverinfo="text", name="enough models"))
     fig.add_trace(go.Scatter(
         x=grey["x"], y=grey["y"], mode="markers+text", marker={"symbol": "square", "size": size, "color": "#d0d0d0"},
         text=[f"n={n}" for n in grey["n"]], textfont={"size": 9, "color": "#777"},
-        customdata=list(zip(grey["x"], grey["y"])), hovertext=[f"{x} vs {y}: only {n} shared models" for x, y, n in
+        customdata=list(zip(grey["x"], grey["y"])), hovertext=[f"{html_literal(x)} vs {html_literal(y)}: only {n} shared models" for x, y, n in
                                                                zip(grey["x"], grey["y"], grey["n"])],
         hoverinfo="text", name="too few shared models"))
     fig.update_xaxes(categoryorder="array", categoryarray=columns, type="category")
@@ -168,9 +169,11 @@ def correlation_grid(pairs: pd.DataFrame, columns: list[str], method: str) -> go
 def pair_scatter(matrix: pd.DataFrame, a: str, b: str) -> go.Figure:
     """Scatter of two columns of the models x benchmarks matrix over their shared models."""
     pair = matrix[[a, b]].dropna()
-    fig = go.Figure(go.Scatter(x=pair[a], y=pair[b], mode="markers+text", text=pair.index, textposition="top center",
-                               hovertemplate="%{text}<br>" + f"{a} " + "%{x:.3f}<br>" + f"{b} " + "%{y:.3f}<extra></extra>"))
-    fig.update_layout(xaxis_title=f"{a} (0-1)", yaxis_title=f"{b} (0-1)", height=420, margin={"t": 20})
+    sa, sb = html_literal(a), html_literal(b)
+    fig = go.Figure(go.Scatter(x=pair[a], y=pair[b], mode="markers+text", text=[html_literal(m) for m in pair.index],
+                               textposition="top center",
+                               hovertemplate="%{text}<br>" + f"{sa} " + "%{x:.3f}<br>" + f"{sb} " + "%{y:.3f}<extra></extra>"))
+    fig.update_layout(xaxis_title=f"{sa} (0-1)", yaxis_title=f"{sb} (0-1)", height=420, margin={"t": 20})
     return fig
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.display_text import markdown_literal as md
 from analysis.result_tables import ROLES, find_tables, suggest_mapping, to_published
 from storage.db import Store
 from storage.published import delete_published, save_published, stored_published
@@ -27,7 +28,7 @@ def table_reader(store: Store) -> None:
         is_html = name.lower().endswith((".html", ".htm")) or text.lstrip().lower().startswith(("<!doctype", "<html"))
         tables = find_tables(text, markdown=not is_html)
         if not tables:
-            st.warning(f"No table found in {name}.")
+            st.warning(f"No table found in {md(name)}.")
             return
         pick = st.selectbox("Table", range(len(tables)), format_func=lambda i: tables[i].title, key="pubtab_pick",
                             index=len(tables) - 1 if len(tables) > 1 and tables[-1].heading else 0)
@@ -46,10 +47,10 @@ def table_reader(store: Store) -> None:
         try:
             rows, skipped = to_published(table.frame, mapping, benchmark.strip().lower() or "?", source, task.strip() or None)
         except ValueError as exc:
-            st.error(f"{name}, {table.title}: {exc}")
+            st.error(md(f"{name}, {table.title}: {exc}"))
             return
         for s in skipped:
-            st.caption(f"Left out: {s}")
+            st.caption(f"Left out: {md(s)}")
         st.markdown(f"**Preview: {len(rows)} published number(s)**")
         st.dataframe(rows, hide_index=True)
         if st.button(f"Store {len(rows)} published number(s)", disabled=not benchmark.strip() or rows.empty,
@@ -57,9 +58,9 @@ def table_reader(store: Store) -> None:
             try:
                 n = save_published(store, rows.assign(scale=scale), origin="table")
             except ValueError as exc:
-                st.error(f"{name}: {exc}")
+                st.error(md(f"{name}: {exc}"))
             else:
-                st.success(f"Stored {n} published number(s) from {name}.")
+                st.success(f"Stored {n} published number(s) from {md(name)}.")
 
 
 def save_entered(store: Store, entered: pd.DataFrame) -> None:

@@ -9,6 +9,8 @@ import math
 import pandas as pd
 import streamlit as st
 
+from analysis.display_text import markdown_literal as md
+
 
 def shade_alphas(scores: list[float | None]) -> list[float]:
     """Opacity per passage in [0, 1]: score / max positive score; negative, unscored → 0."""
@@ -37,9 +39,9 @@ def shaded_context_html(passages: list[dict], top_k: list[int]) -> str:
 
 def render_result(doc: dict, key: str) -> None:
     """Show a result document: answer, cost, shaded context, top-K list, faithfulness, downloads."""
-    st.markdown(f"**Answer** ({doc.get('answer_source', 'given')}): {doc['answer']}")
+    st.markdown(f"**Answer** ({md(doc.get('answer_source', 'given'))}): {md(doc['answer'])}")
     c = st.columns(3)
-    c[0].metric("Method", doc["method"])
+    c[0].metric("Method", md(doc["method"]))
     c[1].metric("Forward passes", f"{doc['forward_passes']:,}")
     c[2].metric("Seconds", f"{doc['seconds']:.1f}")
     left, right = st.columns([3, 2])

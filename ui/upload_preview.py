@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.display_text import markdown_literal as md
 from analysis.lengths import UNIT_NAMES, format_length
 from storage.importers import helmet_leaderboard
 from storage.scales import SCALES
@@ -32,12 +33,13 @@ def detected(run) -> pd.DataFrame:
 
 
 def summary_line(run) -> str:
-    """Format · model (where found) · benchmark · length unit and kind."""
+    """Format · model (where found) · benchmark · length unit and kind, as Markdown (the file's own text
+    escaped: ``analysis.display_text.markdown_literal``)."""
     unit = run.first.length_unit
     kind = run.inferred.get("length") or UNIT_NAMES.get(unit or "", unit or "no length axis")
     where = run.model_source or "—"
-    return (f"**format** `{run.format}` · **model** {run.model or '— (name it)'} (from the {where}) · "
-            f"**benchmark** {run.benchmark} · **length** {UNIT_NAMES.get(unit or '', unit or 'none')}: {kind}")
+    return (f"**format** `{run.format}` · **model** {md(run.model) if run.model else '— (name it)'} (from the {where}) · "
+            f"**benchmark** {md(run.benchmark)} · **length** {md(UNIT_NAMES.get(unit or '', unit or 'none'))}: {md(kind)}")
 
 
 def show(run) -> None:

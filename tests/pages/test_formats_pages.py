@@ -12,6 +12,7 @@ from storage.db import open_store
 from storage.importers.source import SourceFile
 from storage.ingest import commit, prepare
 from storage.published import save_published, stored_published
+from tests.factories import plain
 from ui.upload_preview import detected
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +95,7 @@ def test_upload_preview_lists_scale_and_lengths_per_column(store):
     table = detected(run).set_index("column / task")
     assert table.loc["Completion Rate", "scale"].startswith("percent 0-100")
     assert table.loc["Accuracy Once", "scale"].startswith("fraction 0-1")
-    assert table.loc["Accuracy Once", "lengths"] == "16,000, 32,000"
+    assert table.loc["Accuracy Once", "lengths"] == "16K, 32K"  # the one context-length formatter (analysis.lengths)
 
 
 def test_upload_preview_widgets_set_the_helmet_length(tmp_path, monkeypatch):
@@ -122,6 +123,8 @@ def test_upload_preview_widgets_set_the_helmet_length(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     assert at.number_input(key="helmet_leaderboard_length").value == 131072
     assert at.session_state["lengths"] == [131072.0]
-    assert any("**model** GPT-4 (from the field)" in c.value and "128K input tokens" in c.value for c in at.caption)
+    # 131072 tokens = 128Ki (analysis.lengths: binary multiples say so)
+    assert any("**model** GPT-4 (from the field)" in plain(c.value) and "128Ki input tokens" in plain(c.value)
+               for c in at.caption)
     at.number_input(key="helmet_leaderboard_length").set_value(32768).run()
     assert at.session_state["lengths"] == [32768.0]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from storage.db import open_store
 from storage.importers.parsed import ParsedFile
-from tests.factories import niah_run, write_parsed
+from tests.factories import niah_run, plain, write_parsed
 
 ROOT = Path(__file__).resolve().parents[2]
 RULER_LENGTHS = [4096, 8192, 16384, 32768]
@@ -155,7 +155,7 @@ def test_published_check_real_ruler(tmp_path, monkeypatch, real_data):
     monkeypatch.setenv("LONGSCOPE_DB", str(path))
     try:
         at = _run("published_check")
-        err = at.error[0].value
+        err = plain(at.error[0].value)
         assert "run 85.51 over 12 task(s) vs published 95.5 over 13" in err
         assert "missing tasks: cwe" in err and "collapsed tasks: vt=4.88" in err
         table = next(d.value for d in at.dataframe if "status" in d.value.columns)

@@ -1,0 +1,52 @@
+"""Browser test: uploaded text is data, never markup. A run whose model name, label, needle and
+response are ``**BOLD** ![x](<recorder>/beacon.png) <img src=...> :red[red]`` is shown on every page
+as those literal characters: no bold element, no image, no request to the recorder."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import HOSTILE_MODEL, open_page
+
+pytestmark = pytest.mark.browser
+
+#: pages that show the run's name (the run is picked through the URL where the page picks runs)
+PAGES = ["", "upload", "niah_heatmap?runs={rid}", "length_degradation?runs={rid}", "depth?runs={rid}",
+         "effective_length?runs={rid}", "published_check?runs={rid}"]
+
+
+@pytest.fixture(scope="module")
+def hostile_run_id(app_db, gap_run_id) -> int:
+    return gap_run_id + 1  # appended right after the gap run (tests/conftest.py: app_db)
+
+
+def _made_from_data(page) -> dict:
+    """Elements the hostile text would create if it were rendered as Markdown or HTML."""
+    return page.evaluate("""() => ({
+        images: [...document.querySelectorAll('img')].map(i => i.src).filter(s => /beacon|img\\.png/.test(s)),
+        bold: [...document.querySelectorAll('strong, b')].map(e => e.textContent).filter(t => t.includes('BOLD')),
+        links: [...document.querySelectorAll('a')].map(a => a.href).filter(h => /beacon|img\\.png/.test(h)),
+        literal: document.body.innerText.includes('**BOLD**'),
+    })""")
+
+
+def test_uploaded_names_are_shown_literally_on_every_page(app_url, browser, outside_calls, hostile_run_id):
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    problems = {}
+    for path in PAGES:
+        page = open_page(context, f"{app_url}/{path.format(rid=hostile_run_id)}")
+        found = _made_from_data(page)
+        if found["images"] or found["bold"] or found["links"] or not found["literal"]:
+            problems[path] = found
+        page.close()
+    # the heatmap's cell trials list the hostile needle and response (table cells are text)
+    page = open_page(context, f"{app_url}/niah_heatmap?runs={hostile_run_id}")
+    page.get_by_text("…or pick a cell by value").click()
+    page.get_by_role("button", name="Show trials").click()
+    page.get_by_text("n = 1").first.wait_for(timeout=120_000)
+    found = _made_from_data(page)
+    if found["images"] or found["bold"] or found["links"]:
+        problems["heatmap trials"] = found
+    context.close()
+    beacons = [r for r in outside_calls.requests if "beacon" in r or "img.png" in r]
+    assert not problems and not beacons, (problems, beacons)
+    assert HOSTILE_MODEL.startswith("**BOLD**")
