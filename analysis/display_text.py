@@ -39,6 +39,7 @@ def display_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")
+_WWW = re.compile(r"(?i)\b(www)(?=\\\.)")
 
 
 def markdown_literal(value: Any) -> str:
@@ -47,9 +48,15 @@ def markdown_literal(value: Any) -> str:
     Streamlit gives a meaning to (emphasis, links, images, HTML, headings, lists, tables, math,
     ``:colour[...]`` / ``:material/...:`` directives) is backslash-escaped (CommonMark §2.4), after
     :func:`display_text`. ``**BOLD** ![x](http://h/b.png)`` stays those characters: no bold, no
-    image, no request to ``h``. Non-strings are formatted with ``str`` first (None -> ``"None"``).
+    image, no request to ``h``. A zero-width space (U+200B) follows every ``:`` and precedes every
+    ``@`` and the dot of ``www.``: Streamlit makes links of URLs and e-mail addresses and icons of
+    ``:name:`` after escapes are resolved. Non-strings are formatted with ``str`` first.
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", display_text(value if isinstance(value, str) else str(value)))
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", display_text(value if isinstance(value, str) else str(value)))
+    # Streamlit turns URLs, e-mail addresses (GFM autolink literals), ``:emoji:`` and ``:material/...:``
+    # into links and icons after escapes are resolved: a zero-width space (U+200B) breaks each pattern
+    text = _WWW.sub("\\1\u200b", text.replace("\\:", "\\:\u200b").replace("@", "\u200b@"))
+    return text
 
 
 def html_literal(value: Any) -> str:

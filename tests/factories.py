@@ -81,6 +81,6 @@ def synthetic_store(store: Store, n_niah: int = 80, n_ruler: int = 20, trials_to
 
 
 def plain(markdown: str) -> str:
-    """Text of a Markdown string as shown: backslash escapes removed
+    """Text of a Markdown string as shown: backslash escapes and zero-width spaces removed
     (``analysis.display_text.markdown_literal`` escapes uploaded text in Markdown elements)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")

@@ -23,3 +23,19 @@ def test_frames_clean_text_columns_only_and_leave_the_input_alone():
     out = display_frame(df)
     assert out["label"].tolist() == ["m<U+202E>1", "m2"] and out["n"].tolist() == [1, 2]
     assert df["label"][0] == "m\u202e1"
+
+
+def test_markdown_literal_escapes_every_construct_uploaded_text_could_use():
+    from analysis.display_text import markdown_literal
+
+    out = markdown_literal("**B** ![x](http://h/b.png) <img> :red[r] a_b www.h.org me@h.org")
+    assert out == ("\\*\\*B\\*\\* \\!\\[x\\]\\(http\\:\u200b//h/b\\.png\\) \\<img\\> \\:\u200bred\\[r\\] a\\_b "
+                   "www\u200b\\.h\\.org me\u200b@h\\.org")
+    assert markdown_literal("gpt-4\u202e") == "gpt\\-4\\<U\\+202E\\>"  # bidi controls made visible first
+    assert markdown_literal(None) == "None" and markdown_literal(3.5) == "3\\.5"
+
+
+def test_html_literal_escapes_plotly_pseudo_html():
+    from analysis.display_text import html_literal
+
+    assert html_literal('<a href="http://h">x</a> & <b>') == '&lt;a href="http://h"&gt;x&lt;/a&gt; &amp; &lt;b&gt;'
