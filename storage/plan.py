@@ -10,9 +10,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from analysis.summary_check import compare_summary
 from storage.importers.parsed import JUDGE_OR_BINARY, ParsedFile
-from storage.scales import GUESSED, JudgeOrBinary, ScaleGuess, judge_or_binary
 from storage.importers.source import SourceFile
+from storage.scales import GUESSED, JudgeOrBinary, ScaleGuess, judge_or_binary, normalise
 
 #: status of an input file in a plan
 READY, DUPLICATE, REPEATED, ERROR, SKIPPED = "ready", "already ingested", "duplicate in this upload", "error", "skipped"
@@ -128,6 +129,25 @@ class PlannedRun:
                     out[table] = values
         return out
 
+    @cached_property
+    def summary_check(self) -> list[dict]:
+        """Tasks whose harness summary (a task score) and the run's own samples disagree beyond
+        rounding (``analysis.summary_check``): ``[{task, summary, recomputed, n}]`` on 0-100; empty
+        when they agree or the upload does not hold both (read it after every file is parsed)."""
+        scores, samples = self.frame("task_scores"), self.frame("samples")
+        if scores is None or samples is None or "score_raw" not in samples:
+            return []
+        def norm(values, scales) -> list:
+            return [normalise(v, s) if isinstance(s, str) and pd.notna(v) else None for v, s in zip(values, scales)]
+
+        if "scale" not in scores or "scale" not in samples:
+            return []
+        summary = pd.DataFrame({"task": scores["task"], "value": norm(scores["value_raw"], scores["scale"])})
+        scored = pd.DataFrame({"task": samples["task"], "score": norm(samples["score_raw"], samples["scale"])})
+        table = compare_summary(summary.dropna(), scored)
+        return [{"task": r.task, "summary": round(r.summary, 4), "recomputed": round(r.recomputed, 4), "n": int(r.n)}
+                for r in table[table["differs"]].itertuples()]
+
     @property
     def inferred(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -146,7 +166,11 @@ class PlannedRun:
 
     @property
     def notes(self) -> list[str]:
-        return list(dict.fromkeys(n for p in self.parts for n in p.notes))
+        mismatch = [f"{d['task']}: summary {d['summary']:.2f} vs {d['recomputed']:.2f} recomputed from {d['n']} samples"
+                    for d in self.summary_check]
+        flag = ([f"the harness summary and the run's own samples disagree beyond rounding ({'; '.join(mismatch)}); "
+                 "every page uses the recomputed number"] if mismatch else [])
+        return list(dict.fromkeys([*(n for p in self.parts for n in p.notes), *flag]))
 
     @property
     def config(self) -> dict:
@@ -161,6 +185,8 @@ class PlannedRun:
                     out[key] = value
         if self.scale_override is not None:
             out["scale_override"] = self.scale_override
+        if self.summary_check:
+            out["summary_vs_recomputed"] = self.summary_check
         if self.rerun_of is not None:
             out["run_version"] = {"version": self.version, "rerun_of": self.rerun_of,
                                   "changed_files": self.changed_files}

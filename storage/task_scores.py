@@ -13,25 +13,31 @@ def run_task_scores(store: Store, run_ids: list[int]) -> pd.DataFrame:
     """Task scores of the given runs for the published-number check.
 
     Columns: run_id, task, length_value, length_label, metric, scale, value_raw, value, n_samples.
-    Measures (memory, throughput: ``storage.scales.MEASURE_SCALES``) are left out. Samples-only runs contribute their per-task sample means (metric 'mean sample score', scale
-    'frac_0_1').
+    Measures (memory, throughput: ``storage.scales.MEASURE_SCALES``) are left out. Samples-only runs
+    contribute their per-task sample means (metric 'mean sample score', scale 'frac_0_1'); a task
+    that has both a harness task score and scored samples is taken from its samples (the same source
+    as ``storage.scores.length_observations``; ``analysis.summary_check``).
     """
     if not run_ids:
         return empty_frame(["run_id", "task", "length_value", "length_label", "metric", "scale", "value_raw", "value",
                        "n_samples"])
     return store.cursor().execute(
         f"""
+        WITH scored AS (SELECT DISTINCT run_id, task FROM samples
+                        WHERE run_id IN (SELECT unnest(?)) AND score IS NOT NULL)
         SELECT run_id, task, length_value, length_label, metric, scale, value_raw, value, n_samples
         FROM task_scores WHERE run_id IN (SELECT unnest(?)) AND {metric_kind_sql('scale')} <> 'measure'
+              AND (run_id, task) NOT IN (SELECT (run_id, task) FROM scored)
         UNION ALL
         SELECT run_id, task, length_value, length_label, 'mean sample score', 'frac_0_1', avg(score), avg(score),
                count(score)
         FROM samples WHERE run_id IN (SELECT unnest(?)) AND score IS NOT NULL
-              AND run_id NOT IN (SELECT run_id FROM task_scores)
+              AND (run_id NOT IN (SELECT run_id FROM task_scores)
+                   OR (run_id, task) IN (SELECT (run_id, task) FROM task_scores))
         GROUP BY run_id, task, length_value, length_label
         ORDER BY 1, 3, 2
         """,
-        [list(map(int, run_ids))] * 2,
+        [list(map(int, run_ids))] * 3,
     ).df()
 
 

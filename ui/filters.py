@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.display_text import markdown_literal as md
 from analysis.filters import Filters, filter_runs, model_name
 from analysis.lengths import format_length
 from ui import url_state
@@ -64,7 +65,20 @@ def pick_runs(runs: pd.DataFrame, key: str = "runs", label: str = "Runs", defaul
     st.multiselect(label, ids, key=key, format_func=names.get, max_selections=max_selections,
                    placeholder="pick runs")
     url_state.publish(key)
-    return list(st.session_state[key])
+    chosen = list(st.session_state[key])
+    flag_summary_mismatch(runs[runs["run_id"].isin(chosen)])
+    return chosen
+
+
+def flag_summary_mismatch(runs: pd.DataFrame) -> None:
+    """A warning per run whose harness summary and own samples disagree (``analysis.summary_check``)."""
+    for r in runs.itertuples():
+        bad = r.config.get("summary_vs_recomputed") if isinstance(getattr(r, "config", None), dict) else None
+        if bad:
+            tasks = "; ".join(f"{md(d['task'])} {d['summary']:.2f} vs {d['recomputed']:.2f}" for d in bad)
+            st.warning(f"Run \\#{r.run_id} {md(r.label)}: the harness summary and the run's own samples disagree "
+                       f"beyond rounding ({tasks}); every page uses the number recomputed from the samples.",
+                       icon=":material/rule:")
 
 
 def combine_toggle(runs: pd.DataFrame, default: bool) -> dict[int, str] | None:
