@@ -4,7 +4,7 @@ import streamlit as st
 from analysis.degradation import combine_runs
 from analysis.filters import filter_rows, filter_runs
 from analysis.lengths import format_length, mixing_warnings
-from ui import data, downloads, drilldown
+from ui import data, downloads, drilldown, url_state
 from ui.figures import line_panels
 from ui.filters import combine_toggle, pick_runs, row_filters, sidebar_filters
 from ui.page import page_setup
@@ -25,10 +25,23 @@ picked = pick_runs(filter_runs(runs, f))
 if not picked:
     st.info("Pick at least one run.")
     st.stop()
+flagged = data.flagged_samples(fp, tuple(picked))
+truncated = "exclude"
+if len(flagged):
+    url_state.seed("truncated", "exclude", str, allowed=["exclude", "keep"])
+    truncated = st.sidebar.radio(
+        "Samples the harness truncated", ["exclude", "keep"], key="truncated",
+        format_func={"exclude": "leave out", "keep": "keep at their own length"}.get,
+        help="LongBench cuts prompts over the model's budget from the middle: such a sample was evaluated on "
+             "fewer tokens than its length says.")
+    url_state.publish("truncated")
+    st.caption(f"{int(flagged['truncated'].sum()):,} truncated sample(s) "
+               f"({'left out' if truncated == 'exclude' else 'kept at their own length'}) and "
+               f"{int(flagged['over_window'].sum()):,} over the model window (always left out) in the picked runs.")
 with st.spinner("Bootstrapping confidence intervals…"):
-    obs = data.length_observations(fp, tuple(picked))
+    obs = data.length_observations(fp, tuple(picked), truncated)
     f = row_filters(f, obs["task"].dropna(), obs["length_value"])
-    points = data.length_points_for(fp, picked, tuple(f.tasks))
+    points = data.length_points_for(fp, picked, tuple(f.tasks), truncated)
 points = filter_rows(points, f)
 series = combine_toggle(runs, default=False)
 if series:

@@ -14,7 +14,7 @@ from storage.frames import empty_frame
 from storage.scales import metric_kind_sql
 
 
-def length_observations(store: Store, run_ids: list[int]) -> pd.DataFrame:
+def length_observations(store: Store, run_ids: list[int], truncated: str = "exclude") -> pd.DataFrame:
     """Scores by context length for the given runs, compressed to (value, count) histograms.
 
     Each run contributes from one table, in this order: NIAH trials (one observation per trial),
@@ -24,7 +24,15 @@ def length_observations(store: Store, run_ids: list[int]) -> pd.DataFrame:
     '' otherwise: the bootstrap resamples within strata), length_value (DOUBLE or NaN),
     length_label (str or None), length_unit, tokenizer, metric_kind ('score' for 0..1 scores |
     'perplexity'), value, count. Measures (memory, throughput) are not scores by length: left out.
+    Samples whose input exceeded the model window (``extra.over_window``) are always left out;
+    samples the harness cut to its prompt budget (``extra.truncated_to``) are left out with
+    ``truncated="exclude"`` (default) and kept at their own length with ``"keep"``.
+
+    Raises:
+        ValueError: ``truncated`` is not "exclude" or "keep".
     """
+    if truncated not in ("exclude", "keep"):
+        raise ValueError(f"truncated must be 'exclude' or 'keep', got {truncated!r}")
     if not run_ids:
         return empty_frame(["run_id", "source", "task", "stratum", "length_value", "length_label", "length_unit",
                        "tokenizer", "metric_kind", "value", "count"])
@@ -47,6 +55,8 @@ def length_observations(store: Store, run_ids: list[int]) -> pd.DataFrame:
         FROM samples s JOIN sel r USING (run_id)
         WHERE s.run_id IN (SELECT run_id FROM sample_runs) AND s.score IS NOT NULL
           AND (s.length_value IS NOT NULL OR s.length_label IS NOT NULL)
+          AND (s.extra IS NULL OR (json_extract(s.extra, '$.over_window') IS NULL
+                                   {"" if truncated == "keep" else "AND json_extract(s.extra, '$.truncated_to') IS NULL"}))
         GROUP BY ALL
         UNION ALL
         SELECT k.run_id, 'tasks', k.task, '', k.length_value, k.length_label, coalesce(r.length_unit, 'unknown'),
@@ -141,4 +151,19 @@ def point_rows(store: Store, run_id: int, length_value: float | None, length_lab
         ) ORDER BY score, task, item LIMIT ?
         """,
         [run_id, length_value, run_id, length_value, length_value, length_label, run_id, limit],
+    ).df()
+
+
+def flagged_samples(store: Store, run_ids: list[int]) -> pd.DataFrame:
+    """Per run, samples the harness truncated and samples over the model window.
+
+    Columns: run_id, truncated (samples with ``extra.truncated_to``), over_window (with
+    ``extra.over_window``); only runs that have either.
+    """
+    return store.cursor().execute(
+        """SELECT run_id, count(*) FILTER (WHERE json_extract(extra, '$.truncated_to') IS NOT NULL) AS truncated,
+                  count(*) FILTER (WHERE json_extract(extra, '$.over_window') IS NOT NULL) AS over_window
+           FROM samples WHERE run_id IN (SELECT unnest(?)) AND extra IS NOT NULL GROUP BY run_id
+           HAVING truncated + over_window > 0 ORDER BY run_id""",
+        [list(map(int, run_ids))],
     ).df()

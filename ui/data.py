@@ -64,16 +64,23 @@ def depth_rows(fp: StoreFingerprint, run_id: int, depth_percent: float, length_l
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def length_observations(fp: StoreFingerprint, run_ids: tuple[int, ...]) -> pd.DataFrame:
-    """``storage.scores.length_observations`` for the runs."""
-    return scores.length_observations(open_store(fp.path), list(run_ids))
+def length_observations(fp: StoreFingerprint, run_ids: tuple[int, ...], truncated: str = "exclude") -> pd.DataFrame:
+    """``storage.scores.length_observations`` for the runs (``truncated``: "exclude" | "keep")."""
+    return scores.length_observations(open_store(fp.path), list(run_ids), truncated)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def flagged_samples(fp: StoreFingerprint, run_ids: tuple[int, ...]) -> pd.DataFrame:
+    """``storage.scores.flagged_samples``: truncated / over-window sample counts per run."""
+    return scores.flagged_samples(open_store(fp.path), list(run_ids))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def run_length_points(fp: StoreFingerprint, run_id: int, tasks: tuple[str, ...], n_resamples: int) -> pd.DataFrame:
+def run_length_points(fp: StoreFingerprint, run_id: int, tasks: tuple[str, ...], n_resamples: int,
+                      truncated: str = "exclude") -> pd.DataFrame:
     """Length points (mean, CI, n) of one run, restricted to ``tasks`` when given; cached per run
     so adding a run to a chart only computes the new one."""
-    obs = scores.length_observations(open_store(fp.path), [run_id])
+    obs = scores.length_observations(open_store(fp.path), [run_id], truncated)
     if tasks:
         obs = obs[obs["task"].isin(tasks)]
     return _length_points(obs, n_resamples=n_resamples)
@@ -158,13 +165,14 @@ def runs_with_published(fp: StoreFingerprint) -> list[int]:
     return out
 
 
-def length_points_for(fp: StoreFingerprint, run_ids: list[int], tasks: tuple[str, ...] = ()) -> pd.DataFrame:
+def length_points_for(fp: StoreFingerprint, run_ids: list[int], tasks: tuple[str, ...] = (),
+                      truncated: str = "exclude") -> pd.DataFrame:
     """Length points of several runs (each cached by :func:`run_length_points`), with a progress
     bar when there are more than six runs (about 0.1 s of bootstrapping per uncached NIAH run)."""
     bar = st.progress(0.0, "Bootstrapping confidence intervals…") if len(run_ids) > 6 else None
     frames = []
     for i, rid in enumerate(run_ids):
-        frames.append(run_length_points(fp, int(rid), tuple(tasks), N_RESAMPLES))
+        frames.append(run_length_points(fp, int(rid), tuple(tasks), N_RESAMPLES, truncated))
         if bar is not None:
             bar.progress((i + 1) / len(run_ids), f"Bootstrapping confidence intervals: run {i + 1} of {len(run_ids)}")
     if bar is not None:

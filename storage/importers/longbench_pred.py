@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from analysis.scoring import longbench as lb
+from analysis.scoring.longbench_maxlen import MODEL2MAXLEN, truncated_to
 from storage.importers.longbench_result import SCORER
 from storage.importers.parsed import ParsedFile
 from storage.importers.prediction_layout import model_from_folder, samples_frame, task_scores_frame
@@ -86,6 +87,14 @@ def parse(src: SourceFile) -> list[ParsedFile]:
     ]
     layout = "pred_e/<model>/<dataset>.jsonl" if e else "pred/<model>/<dataset>.jsonl"
     where = model_from_folder(src, layout, ("pred_e",) if e else ("pred",))
+    cut = [truncated_to(where.model, s["length_value"]) for s in samples]
+    for s, n in zip(samples, cut):
+        if n is not None:
+            s["extra"] = {**(s["extra"] or {}), "truncated_to": n}
+    if any(n is not None for n in cut):
+        notes.append(f"{src.name}: {sum(n is not None for n in cut)} of {len(samples)} samples are longer than "
+                     f"{where.model}'s LongBench prompt budget ({MODEL2MAXLEN[where.model]:,} tokens): LongBench "
+                     "cut them in the middle; marked 'truncated' (left out of length curves unless you keep them)")
     return [ParsedFile(
         format=FORMAT,
         run_key=f"{'longbench_e' if e else 'longbench'}:{src.folder}",

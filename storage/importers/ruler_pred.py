@@ -88,8 +88,15 @@ def parse(src: SourceFile) -> list[ParsedFile]:
         raise src.error(None, "no samples in the file")
     form = prompt_form([objs[0].get("input")])
     where = read_path(src)
+    over = [r for r in records if where.seq_length and r["length_value"] is not None and r["length_value"] > where.seq_length]
+    for r in over:  # RULER's prompt budget is max_seq_length minus the answer's tokens: over it = over the window
+        r["extra"]["over_window"] = {"length": r["length_value"], "window": where.seq_length}
     samples = pd.DataFrame(records).assign(length_label=None if where.seq_length is None else str(where.seq_length))
     parsed = ruler_parsed(src, FORMAT, where, samples=samples)
+    if over:
+        parsed.notes.append(f"{src.name}: {len(over)} of {len(records)} samples have a prompt longer than the "
+                            f"max_seq_length {where.seq_length:,} of their folder: flagged 'input exceeds the model "
+                            "window' and left out of curves and effective length")
     parsed.inferred["task"] = f"{task} (file name)"
     if form:
         parsed.config["chat_template"] = form
