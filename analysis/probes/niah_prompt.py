@@ -4,7 +4,9 @@ prompt ids = prefix ids + haystack ids with the needle's ids spliced in at a sen
 + suffix ids. The total length is exactly the requested context length in the model's own
 tokenizer. The needle goes at the last sentence boundary at or before
 ``depth_percent / 100 × haystack tokens`` (gkamradt's ``needlehaystack`` also moves the
-insertion point back to a sentence end); the actual depth is recorded in tokens and percent. At
+insertion point back to a sentence end) - unless that end lies more than 5% of the haystack before
+the requested depth (a haystack without sentence ends), then at the exact token position, which
+``meta["placement"]`` records; the actual depth is recorded in tokens and percent. At
 depth 100 the haystack window is taken so that it ends on a sentence boundary (its first sentence
 is then cut instead), so the needle is the context's last sentence.
 The answer span is found inside the needle with the tokenizer's offset mapping (not with the
@@ -22,6 +24,11 @@ INSTRUCTION = ("Below is a text. Somewhere in it is a fact that answers the ques
 _MARK = "\x00CONTEXT\x00"
 
 
+#: largest shift (fraction of the haystack) from the requested depth back to a sentence end; a
+#: haystack without a sentence end within it gets the needle at the exact token position instead
+MAX_BOUNDARY_SHIFT = 0.05
+
+
 class PromptTooLongError(ValueError):
     """The template and needle alone do not fit in the requested context length."""
 
@@ -37,6 +44,9 @@ class NiahPrompt:
         depth_tokens: haystack tokens before the needle (actual depth in tokens).
         actual_depth_percent: ``100 × depth_tokens / haystack_tokens``.
         template: ``chat`` (the tokenizer's chat template) or ``plain``.
+        meta: ``placement`` ("sentence boundary", or "token position" when no sentence end lies
+            within :data:`MAX_BOUNDARY_SHIFT` of the requested depth), and ``depth_warning`` when
+            the actual depth is more than 5 points from the requested one.
     """
 
     input_ids: list[int]
@@ -131,6 +141,10 @@ def build_prompt(tokenizer, haystack_text: str, needle: Needle, context_length: 
     target = depth_percent / 100.0 * budget
     bounds = [s for s in starts if s <= budget]
     cut = budget if depth_percent >= 100 else max(s for s in bounds if s <= target)
+    placement = "sentence boundary"
+    if depth_percent < 100 and target - cut > MAX_BOUNDARY_SHIFT * budget:
+        # no sentence end near the requested depth (e.g. a haystack without sentence ends): exact position
+        cut, placement = int(round(target)), "token position"
     k = starts.index(cut) if cut in starts else None
     after_break = cut == 0 or (k is not None and k > 0 and tokenizer.decode(pieces[k - 1]).endswith("\n"))
     next_starts_para = k is not None and k < len(pieces) and after_break
@@ -147,5 +161,9 @@ def build_prompt(tokenizer, haystack_text: str, needle: Needle, context_length: 
         window, cut = flat[:hay], min(cut, hay)
     ids = prefix + window[:cut] + needle_ids + window[cut:] + suffix
     n0 = len(prefix) + cut
-    return NiahPrompt(ids, needle, context_length, float(depth_percent), (n0, n0 + len(needle_ids)),
-                      (n0 + a0, n0 + a1), hay, cut, template)
+    prompt = NiahPrompt(ids, needle, context_length, float(depth_percent), (n0, n0 + len(needle_ids)),
+                        (n0 + a0, n0 + a1), hay, cut, template, meta={"placement": placement})
+    if abs(prompt.actual_depth_percent - depth_percent) > 100 * MAX_BOUNDARY_SHIFT:
+        prompt.meta["depth_warning"] = (f"needle at {prompt.actual_depth_percent:.1f}% of the haystack, "
+                                        f"{depth_percent:g}% requested")
+    return prompt
