@@ -61,7 +61,7 @@ except ValueError:
     st.stop()
 if picked:
     limit = picked.info.context_limit
-    over = [n for n in lengths if n + max_new > limit]
+    over = [n for n in lengths if limit and n + max_new > limit]  # 0 = limit unknown
     st.info(f"{len(lengths) * len(depths) * trials} trials"
             + (f" · not run (over the {limit:,}-token limit): {', '.join(map(str, over))}" if over else ""))
     if st.button("Run sweep", type="primary", disabled=hay_choice == "Upload text" and haystack is None):

@@ -88,7 +88,7 @@ def model_picker(key: str = "probe") -> PickedModel | None:
     cols[0].metric("Layers", info.n_layers)
     cols[1].metric("Heads", info.n_heads)
     cols[2].metric("KV heads", info.n_kv_heads)
-    cols[3].metric("Context limit", f"{info.context_limit:,}")
+    cols[3].metric("Context limit", f"{info.context_limit:,}" if info.context_limit else "unknown")
     cols[4].metric("Parameters", "?" if info.n_params is None else f"{info.n_params / 1e6:,.0f} M")
     cols[5].metric("Device", info.device)
     cols[6].metric("Dtype", info.dtype)

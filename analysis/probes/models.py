@@ -131,7 +131,8 @@ def pick_device() -> tuple[str, Any]:
 class ModelInfo:
     """What the model picker shows before anything runs.
 
-    ``context_limit`` is ``max_position_embeddings`` in tokens of the model's own tokenizer.
+    ``context_limit`` is ``max_position_embeddings`` (a GGUF file's ``<arch>.context_length``) in tokens
+    of the model's own tokenizer; 0 = unknown.
     """
 
     spec: str
@@ -182,7 +183,8 @@ def _info(spec: str, src: ModelSource, model: Any, tokenizer: Any, device: str, 
         n_heads=n_heads,
         n_kv_heads=getattr(text_cfg, "num_key_value_heads", None) or n_heads,
         head_dim=getattr(text_cfg, "head_dim", None) or text_cfg.hidden_size // n_heads,
-        context_limit=int(getattr(text_cfg, "max_position_embeddings", 0) or 0),
+        context_limit=(gguf_header(Path(src.folder) / src.gguf_file).context_length if src.gguf_file
+                       else int(getattr(text_cfg, "max_position_embeddings", 0) or 0)),
         n_params=sum(p.numel() for p in model.parameters()),
         device=device,
         dtype=str(dtype).replace("torch.", ""),
@@ -218,6 +220,8 @@ def load(spec: str, *, device: str | None = None, trust_remote_code: bool = Fals
         if key in _LOADED:
             return _LOADED[key]
         src = resolve(spec)
+        if src.gguf_file:
+            gguf_header(Path(src.folder) / src.gguf_file)  # an unsupported architecture: a clear error first
         kw = _load_kwargs(src, trust_remote_code, allow_pickle)
         where = src.repo_id or src.folder
         try:
@@ -232,12 +236,44 @@ def load(spec: str, *, device: str | None = None, trust_remote_code: bool = Fals
         return loaded
 
 
-def _gguf_facts(path: Path) -> tuple[int, bool]:
-    """``(parameter count, has chat template)`` from a GGUF file's header (no weights loaded)."""
+@dataclass(frozen=True)
+class GgufHeader:
+    """What a GGUF file's header says (no weights loaded): ``general.architecture``, the
+    ``<arch>.context_length`` in tokens (0 when the file has none: unknown, never transformers'
+    default of 2,048), parameter count, and whether it carries a chat template."""
+
+    architecture: str
+    context_length: int
+    n_params: int
+    has_chat_template: bool
+
+
+def gguf_header(path: Path) -> GgufHeader:
+    """Read :class:`GgufHeader` of ``path``.
+
+    Raises:
+        ModelLoadError: the file's architecture is not one the installed transformers can read
+            from GGUF (the message names the transformers version and the architectures it reads).
+    """
     import gguf
+    import transformers
+    from transformers.modeling_gguf_pytorch_utils import GGUF_SUPPORTED_ARCHITECTURES
 
     reader = gguf.GGUFReader(str(path))
-    return sum(int(t.n_elements) for t in reader.tensors), "tokenizer.chat_template" in reader.fields
+
+    def scalar(name: str):
+        field = reader.fields.get(name)
+        return None if field is None else field.parts[field.data[0]]
+
+    raw = scalar("general.architecture")
+    arch = bytes(raw).decode("utf-8", "replace") if raw is not None else "unknown"
+    if arch not in GGUF_SUPPORTED_ARCHITECTURES:
+        raise ModelLoadError(
+            f"{path.name}: GGUF architecture {arch!r} cannot be read by the installed transformers "
+            f"{transformers.__version__}; it reads GGUF files of: {', '.join(sorted(GGUF_SUPPORTED_ARCHITECTURES))}")
+    ctx = scalar(f"{arch}.context_length")
+    return GgufHeader(arch, int(ctx[0]) if ctx is not None else 0, sum(int(t.n_elements) for t in reader.tensors),
+                      "tokenizer.chat_template" in reader.fields)
 
 
 def _folder_facts(folder: Path) -> tuple[int | None, bool]:
@@ -284,11 +320,12 @@ def describe(spec: str, *, device: str | None = None, trust_remote_code: bool = 
 
     src = resolve(spec)
     where = src.repo_id or src.folder
+    header = gguf_header(Path(src.folder) / src.gguf_file) if src.gguf_file else None
     try:
         kw = {"gguf_file": src.gguf_file} if src.gguf_file else {}
         cfg = AutoConfig.from_pretrained(where, trust_remote_code=trust_remote_code, **kw)
-        if src.gguf_file:
-            n_params, chat = _gguf_facts(Path(src.folder) / src.gguf_file)
+        if header is not None:
+            n_params, chat = header.n_params, header.has_chat_template
         elif src.folder:
             n_params, chat = _folder_facts(Path(src.folder))
         else:
@@ -305,7 +342,8 @@ def describe(spec: str, *, device: str | None = None, trust_remote_code: bool = 
         n_layers=text.num_hidden_layers, n_heads=n_heads,
         n_kv_heads=getattr(text, "num_key_value_heads", None) or n_heads,
         head_dim=getattr(text, "head_dim", None) or text.hidden_size // n_heads,
-        context_limit=int(getattr(text, "max_position_embeddings", 0) or 0), n_params=n_params, device=device,
+        context_limit=header.context_length if header else int(getattr(text, "max_position_embeddings", 0) or 0),
+        n_params=n_params, device=device,
         dtype=str(dtype).replace("torch.", ""), has_chat_template=chat)
     _DESCRIBED[key] = info
     return info
