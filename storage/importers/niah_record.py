@@ -26,7 +26,9 @@ class NiahTest(BaseModel):
     model: str | None = None
     context_length: Annotated[int, Field(gt=0, strict=True)]
     depth_percent: Annotated[float, Field(ge=0, le=100)]
-    score: Annotated[float, Field(ge=0)] | None
+    # a finite number 0..10 written as a number (gkamradt's judge scores 1-10, exact match 0/1):
+    # Infinity / 1e308 / "10" are refused, never read as a perfect score
+    score: Annotated[float, Field(ge=0, le=10, strict=True, allow_inf_nan=False)] | None
     error: str | None = None
     tokenizer: str | None = None
     needle: str | None = None

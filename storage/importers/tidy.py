@@ -204,6 +204,10 @@ TEXT_CHECKS: list[tuple[str, Callable[[str | None], bool], str]] = [
 ]
 
 
+#: largest context length accepted (far above any model's window; stored as a 64-bit integer)
+MAX_CONTEXT_LENGTH = 10**12
+
+
 def _numeric_checks(columns: list[str]) -> list[tuple[str, str, str]]:
     """``(column, SQL predicate true on a bad row, message)`` for the numeric columns present."""
     ranges = " ".join(f"WHEN '{s}' THEN NOT (score BETWEEN {lo} AND {hi})" for s, (lo, hi) in SCORE_RANGE.items()
@@ -212,7 +216,8 @@ def _numeric_checks(columns: list[str]) -> list[tuple[str, str, str]]:
         ("score", "score IS NULL OR isnan(score)", "missing"),
         ("context_length", "depth_percent IS NOT NULL AND context_length IS NULL",
          "missing on a row with a depth_percent (a NIAH trial)"),
-        ("context_length", "NOT (context_length > 0 AND context_length % 1 = 0)", "not a positive integer"),
+        ("context_length", f"NOT (context_length > 0 AND context_length % 1 = 0 AND context_length <= {MAX_CONTEXT_LENGTH})",
+         f"not a positive integer up to {MAX_CONTEXT_LENGTH:.0e} (1e300 would wrap around as a 64-bit integer)"),
         ("depth_percent", "NOT (depth_percent BETWEEN 0 AND 100)", "outside 0..100"),
         ("score", f"CASE scale {ranges} ELSE false END", "outside the range of its scale"),
         ("score", f"scale IN ({_sql_list(ZERO_ONE)}) AND score NOT IN (0, 1)", "not 0 or 1 on a binary scale"),

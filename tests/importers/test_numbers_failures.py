@@ -95,3 +95,17 @@ def test_not_evaluated_trials_weigh_nothing_in_the_grid_mean_and_are_drawn_apart
     assert run_summaries(cells).loc[1, "mean_score"] == 0.5
     fig = heatmap_figure(grid, "tokens")
     assert len(fig.data) == 2 and list(fig.data[-1].text) == ["1 trial not evaluated (error, no score)"] * 2
+
+
+def test_values_that_are_not_numbers_of_the_expected_kind_are_refused(store):
+    """Infinity, 1e308 and "10" as a NIAH score and a 1e300 context length name the file and field."""
+    import math
+
+    for bad, field in ((math.inf, "score"), (1e308, "score"), ("10", "score")):
+        plan = prepare([SourceFile("/n/results.json", json.dumps([_item(0.0, bad)]).encode())], store)
+        assert plan.files[0].status == ERROR and f"field '{field}'" in plan.files[0].message, plan.files[0].message
+    row = {"model": "m", "benchmark": "niah", "task": None, "context_length": 1e300, "depth_percent": 0, "score": 1,
+           "scale": "binary"}
+    plan = prepare([SourceFile("/t/tidy.jsonl", (json.dumps(row) + "\n").encode())], store)
+    assert plan.files[0].status == ERROR
+    assert "column 'context_length'" in plan.files[0].message and "positive integer" in plan.files[0].message
