@@ -1,7 +1,10 @@
 """Turn what the user gave (files, folders, .zip archives, uploads) into :class:`SourceFile` objects.
 
 Folders are walked recursively; zip members are read in memory. Files over the size limit
-(``$LONGSCOPE_MAX_FILE_MB``, default 1024 MB) are refused before being read.
+(``$LONGSCOPE_MAX_FILE_MB``, default 1024 MB) are refused before being read; a zip archive whose
+members add up to more than ``$LONGSCOPE_MAX_ZIP_MB`` (default 2048 MB) uncompressed is refused
+whole before any member is decompressed (a 2 MB "zip bomb" cannot take the server's memory), and
+a member whose path leaves the archive (``../``, ``..\\``, an absolute path) is skipped with an error.
 """
 from __future__ import annotations
 
@@ -22,6 +25,18 @@ RESULT_ENDINGS = (".json.score",)
 def max_file_bytes() -> int:
     """Per-file size limit in bytes (``$LONGSCOPE_MAX_FILE_MB``, default 1024 MB)."""
     return int(float(os.environ.get("LONGSCOPE_MAX_FILE_MB", "1024")) * 1024 * 1024)
+
+
+def max_zip_bytes() -> int:
+    """Limit in bytes on the total uncompressed size of one zip archive's members
+    (``$LONGSCOPE_MAX_ZIP_MB``, default 2048 MB)."""
+    return int(float(os.environ.get("LONGSCOPE_MAX_ZIP_MB", "2048")) * 1024 * 1024)
+
+
+def _unsafe_member(member: str) -> bool:
+    """A zip member path that is absolute or climbs out of the archive (either slash)."""
+    parts = member.replace("\\", "/").split("/")
+    return member.startswith(("/", "\\")) or (len(member) > 1 and member[1] == ":") or ".." in parts
 
 
 def is_result_file(name: str) -> bool:
@@ -84,9 +99,16 @@ def from_zip(name: str, data: bytes) -> tuple[list[SourceFile], list[SkippedInpu
     except zipfile.BadZipFile as exc:
         return [], [SkippedInput(name, f"not a readable zip archive: {exc}", True)]
     with zf:
+        total = sum(i.file_size for i in zf.infolist() if not i.is_dir())
+        if total > max_zip_bytes():
+            return [], [SkippedInput(name, f"zip archive holds {total / 2**20:,.0f} MB uncompressed, over the "
+                                           f"{max_zip_bytes() / 2**20:,.0f} MB limit (set LONGSCOPE_MAX_ZIP_MB)", True)]
         for info in zf.infolist():
             member = info.filename
             path = f"{name}/{member}"
+            if _unsafe_member(member):
+                skipped.append(SkippedInput(path, "member path leaves the archive (.., or absolute): not read", True))
+                continue
             if info.is_dir() or "__MACOSX" in member or Path(member).name.startswith("."):
                 continue
             if not is_result_file(member):
