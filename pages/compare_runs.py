@@ -23,8 +23,12 @@ if len(shown) < 2:
     st.stop()
 ids = [int(i) for i in shown["run_id"]]
 names = {int(r.run_id): f"#{r.run_id} {r.label} · {r.benchmark}" for r in runs.itertuples()}
+# default pair: the first run and the next run of the same benchmark and kind (comparable cells),
+# else simply the next run
+bench = shown.set_index("run_id")[["benchmark", "kind"]]
+same = [i for i in ids[1:] if tuple(bench.loc[i]) == tuple(bench.loc[ids[0]])]
 url_state.seed("base", ids[0], int, allowed=ids)
-url_state.seed("cand", ids[1], int, allowed=ids)
+url_state.seed("cand", same[0] if same else ids[1], int, allowed=ids)
 c1, c2 = st.columns(2)
 c1.selectbox("Baseline", ids, key="base", format_func=names.get)
 c2.selectbox("Candidate", ids, key="cand", format_func=names.get)

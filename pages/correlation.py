@@ -1,4 +1,5 @@
 """Benchmark correlation: do benchmarks rank the models the same way?"""
+import pandas as pd
 import streamlit as st
 
 from analysis.correlation import MIN_N
@@ -65,6 +66,11 @@ st.selectbox("Pair", labels, key="pair")
 url_state.publish("pair")
 a, b = st.session_state["pair"].split(" | ")
 row = pairs[(pairs["a"] == a) & (pairs["b"] == b)].iloc[0]
+if pd.isna(row["spearman"]) or pd.isna(row["kendall"]):
+    st.info(f"**{md(a)} vs {md(b)}**: {row['n']} shared model(s) with scores on both, so no rank correlation is "
+            f"defined (it needs at least 3 models scored on both{' with differing scores' if row['n'] >= 3 else ''}). "
+            "Upload runs of the same models on both, or pick another pair.")
+    st.stop()
 st.markdown(f"**{md(a)} vs {md(b)}**: n = {row['n']} shared models · Spearman ρ = {row['spearman']:.3f} "
             f"(95% CI {row['spearman_low']:.2f} – {row['spearman_high']:.2f}) · Kendall τ = {row['kendall']:.3f} "
             f"(95% CI {row['kendall_low']:.2f} – {row['kendall_high']:.2f})")

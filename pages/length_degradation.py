@@ -2,6 +2,7 @@
 import streamlit as st
 
 from analysis.degradation import combine_runs
+from analysis.display_text import markdown_literal as md
 from analysis.filters import filter_rows, filter_runs
 from analysis.lengths import format_length, mixing_warnings
 from ui import data, downloads, drilldown, url_state
@@ -22,6 +23,7 @@ if runs.empty:
 
 f = sidebar_filters(runs)
 picked = pick_runs(filter_runs(runs, f))
+names_all = runs.set_index("run_id")["label"].to_dict()
 if not picked:
     st.info("Pick at least one run.")
     st.stop()
@@ -43,6 +45,10 @@ with st.spinner("Bootstrapping confidence intervals…"):
     f = row_filters(f, obs["task"].dropna(), obs["length_value"])
     points = data.length_points_for(fp, picked, tuple(f.tasks), truncated)
 points = filter_rows(points, f)
+no_axis = [r for r in picked if r not in set(points["run_id"])]
+if no_axis:  # say which picked runs the chart cannot use, never drop them silently
+    st.caption("Not drawn (no scores by context length: scored overall only, or every point filtered out): "
+               + ", ".join(f"\\#{r} {md(names_all.get(r, r))}" for r in no_axis))
 series = combine_toggle(runs, default=False)
 if series:
     points = combine_runs(points, series)
