@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from storage.importers.niah_record import (NiahTest, not_evaluated, not_evaluated_note, tokenizer_key,
+from storage.importers.niah_record import (NiahTest, not_evaluated_note, tokenizer_key, trial_extra,
                                            trials_frame, validate_test)
 from storage.importers.parsed import JUDGE_OR_BINARY, ParsedFile
 from storage.importers.source import SourceFile
@@ -102,7 +102,7 @@ def parse(src: SourceFile) -> list[ParsedFile]:
         raise src.error("field 'model'", "missing or empty")
     _check_name(src, test)
     trials = trials_frame([test], src.name)
-    trials["extra"] = [{**_extra(src, test), **not_evaluated(test)}]
+    trials["extra"] = [{**_extra(src, test), **(trial_extra(test) or {})}]
     folder, settings = folder_settings(src)
     config = {"model_field": test.model}
     inferred = {}

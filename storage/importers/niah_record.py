@@ -64,30 +64,59 @@ def validate_test(src: SourceFile, obj: Any, where: str = "") -> NiahTest:
         raise src.error(f"{prefix}field '{field}'", f"{err['msg']} (got {err.get('input')!r:.60})") from None
 
 
-def not_evaluated(test: NiahTest) -> dict:
-    """``extra`` of a trial: ``{"not_evaluated": True, "error": text}`` for an error row, else ``{}``."""
-    return {"not_evaluated": True, "error": test.error} if test.score is None else {}
+#: measured needle depth this many percentage points from the requested one is flagged
+DEPTH_TOLERANCE = 5.0
+
+
+def measured_depth(test: NiahTest) -> float | None:
+    """Where the needle sits in a saved context (a ``context`` field, as forks that keep the prompt
+    write it): ``100 × (characters before the needle) / (characters of the context without it)``;
+    None without a context or when the needle is not found in it verbatim."""
+    context = (test.model_extra or {}).get("context")
+    if not isinstance(context, str) or not test.needle or test.needle not in context:
+        return None
+    rest = len(context) - len(test.needle)
+    return 100.0 * context.index(test.needle) / rest if rest > 0 else 0.0
+
+
+def trial_extra(test: NiahTest) -> dict | None:
+    """``extra`` of a trial: not evaluated (``not_evaluated``, ``error``) and, for a saved context,
+    ``measured_depth_percent`` plus ``depth_flag`` when it is more than :data:`DEPTH_TOLERANCE`
+    points from the requested depth; None when there is nothing to say."""
+    out = {"not_evaluated": True, "error": test.error} if test.score is None else {}
+    depth = measured_depth(test)
+    if depth is not None:
+        out["measured_depth_percent"] = round(depth, 2)
+        if abs(depth - test.depth_percent) > DEPTH_TOLERANCE:
+            out["depth_flag"] = f"needle found at {depth:.1f}% of the context, {test.depth_percent:g}% requested"
+    return out or None
 
 
 def not_evaluated_note(tests: list[NiahTest]) -> list[str]:
-    """A preview note counting the tests that were not evaluated (empty list when none)."""
+    """Preview notes counting the tests that were not evaluated and those whose saved context puts
+    the needle far from the requested depth (empty list when none)."""
+    notes = []
     errors = [t for t in tests if t.score is None]
-    if not errors:
-        return []
-    texts = sorted({t.error for t in errors})
-    return [f"{len(errors)} test(s) not evaluated (score null; error: {'; '.join(texts[:3])}"
-            + (" ..." if len(texts) > 3 else "") + "): stored as not evaluated, left out of means and curves"]
+    if errors:
+        texts = sorted({t.error for t in errors})
+        notes.append(f"{len(errors)} test(s) not evaluated (score null; error: {'; '.join(texts[:3])}"
+                     + (" ..." if len(texts) > 3 else "") + "): stored as not evaluated, left out of means and curves")
+    far = [t for t in tests if (d := measured_depth(t)) is not None and abs(d - t.depth_percent) > DEPTH_TOLERANCE]
+    if far:
+        notes.append(f"{len(far)} test(s) whose saved context has the needle more than {DEPTH_TOLERANCE:g} points "
+                     f"from the requested depth (e.g. {trial_extra(far[0])['depth_flag']}): flagged on the trial")
+    return notes
 
 
 def trials_frame(tests: list[NiahTest], source_file: str) -> pd.DataFrame:
     """Rows for ``niah_trials`` (columns of ``storage.importers.parsed.NIAH_COLUMNS``); a test not
-    evaluated has ``score_raw`` None and its error in ``extra``."""
+    evaluated has ``score_raw`` None and its error in ``extra`` (:func:`trial_extra`)."""
     return pd.DataFrame(
         {
             "context_length": [t.context_length for t in tests],
             "depth_percent": [float(t.depth_percent) for t in tests],
             "score_raw": [None if t.score is None else float(t.score) for t in tests],
-            "extra": [not_evaluated(t) or None for t in tests],
+            "extra": [trial_extra(t) for t in tests],
             "needle": [t.needle for t in tests],
             "response": [t.model_response for t in tests],
             "version": [t.version for t in tests],

@@ -109,3 +109,20 @@ def test_values_that_are_not_numbers_of_the_expected_kind_are_refused(store):
     plan = prepare([SourceFile("/t/tidy.jsonl", (json.dumps(row) + "\n").encode())], store)
     assert plan.files[0].status == ERROR
     assert "column 'context_length'" in plan.files[0].message and "positive integer" in plan.files[0].message
+
+
+def test_saved_context_with_the_needle_far_from_the_requested_depth_is_flagged(store):
+    needle = "The code is 4721."
+    hay = "x" * 1000
+    at_start = needle + hay  # measured 0 %
+    at_60 = hay[:600] + needle + hay[600:]  # 600 / 1000 = 60 %
+    items = [_item(50.0, 10, needle=needle, context=at_start), _item(60.0, 10, needle=needle, context=at_60)]
+    plan = prepare([SourceFile("/n/results.json", json.dumps(items).encode())], store)
+    (run,) = plan.runs.values()
+    assert any("1 test(s) whose saved context has the needle more than 5 points" in n
+               and "needle found at 0.0% of the context, 50% requested" in n for n in run.notes)
+    commit(plan, store)
+    rows = store.cursor().execute("SELECT depth_percent, extra FROM niah_trials ORDER BY depth_percent").fetchall()
+    assert json.loads(rows[0][1]) == {"measured_depth_percent": 0.0,
+                                      "depth_flag": "needle found at 0.0% of the context, 50% requested"}
+    assert json.loads(rows[1][1]) == {"measured_depth_percent": 60.0}
