@@ -131,16 +131,21 @@ def test_informed_search_keeps_k(parts):
 
 def test_budget_guard_refuses_before_running(parts):
     from analysis.probes.traceback.ablation import leave_one_out
-    from analysis.probes.traceback.budget import BudgetExceeded, ForwardBudget, estimate_forward_passes
+    from analysis.probes.traceback.budget import BudgetExceeded, ForwardBudget
+    from analysis.probes.traceback.run import TracebackConfig
 
     vf = _vf(parts, budget=ForwardBudget(limit=4))
     with pytest.raises(BudgetExceeded):
         leave_one_out(vf)  # needs 6
     assert vf.forward_passes == 0
-    assert estimate_forward_passes("loo", 5) == 6
-    assert estimate_forward_passes("shapley", 10, n_permutations=5) == 55
+    assert TracebackConfig("loo").estimate(5) == 6
+    assert TracebackConfig("shapley", {"n_permutations": 5}).estimate(10) == 55
     # TracLLM n=16, K=5: scored rounds of 8 then 10 nodes; (2 + N)·(m + 1) per round with N = 5
-    assert estimate_forward_passes("tracllm", 16, k=5, n_permutations=5) == 7 * 9 + 7 * 11
+    assert TracebackConfig("tracllm", {"n_permutations": 5}, k=5).estimate(16) == 7 * 9 + 7 * 11
+    assert TracebackConfig("contextcite", {"n_ablations": 64}).estimate(3) == 2 ** 3 + 1  # every subset once
+    assert TracebackConfig("attntrace", {"n_subsamples": 30}).estimate(100) == 30
+    assert TracebackConfig("loo", max_forward_passes=5).refuses(5)          # 6 > 5: refused before running
+    assert not TracebackConfig("tracllm", max_forward_passes=5).refuses(16)  # worst case only: runs, guarded
 
 
 def test_answer_attention_equals_eager_rows(parts):
