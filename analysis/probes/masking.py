@@ -48,7 +48,7 @@ def random_heads(scores, k: int, draws: int, *, threshold: float = 0.1, exclude:
                  seed: int = 0) -> list[list[tuple[int, int]]]:
     """``draws`` lists of ``k`` distinct heads with score < ``threshold`` and not in ``exclude``.
 
-    Draw i uses ``random.Random(seed + i)``.
+    ``scores``: array [layers, heads] of retrieval scores. Draw i uses ``random.Random(seed + i)``.
 
     Raises:
         ValueError: fewer than ``k`` eligible heads.
