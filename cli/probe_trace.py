@@ -84,8 +84,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                                                        "the method's default when not given")
     for name, owners in method_params().items():
         field = next(m.Params.model_fields[name] for m in METHODS.values() if name in m.Params.model_fields)
-        add_field(group, name, field, {**PARAM_OVERRIDES.get(name, {}),
-                                       "help": f"{field.description} [{', '.join(owners)}]"}, unset=True)
+        what = f"turn off: {field.description}" if field.default is True else field.description
+        add_field(group, name, field, {**PARAM_OVERRIDES.get(name, {}), "help": f"{what} [{', '.join(owners)}]"},
+                  unset=True)
     ap.add_argument("--out", type=Path, metavar="FILE.json", help="write the result JSON here")
     ap.add_argument("--db", type=Path, metavar="FILE", help="store the result in this DuckDB file")
 
