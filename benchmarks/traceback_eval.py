@@ -93,18 +93,20 @@ def read_heads(path: Path, top: int) -> list[tuple[int, int]]:
 def method_configs(args) -> dict:
     from analysis.probes.traceback.run import TracebackConfig
 
-    common = dict(k=5, faithfulness=False, n_permutations=args.permutations, seed=0)
+    common = dict(k=5, faithfulness=False, seed=0)
+    perm = {"n_permutations": args.permutations}
     heads = read_heads(args.heads, args.top_heads) if args.heads else None
     every = {
         "loo": TracebackConfig(method="loo", **common),
         "stc": TracebackConfig(method="stc", **common),
-        "tracllm": TracebackConfig(method="tracllm", **common),
-        "shapley": TracebackConfig(method="shapley", **common),
-        "contextcite": TracebackConfig(method="contextcite", n_ablations=args.ablations, **common),
-        "attntrace": TracebackConfig(method="attntrace", n_subsamples=args.subsamples, **common),
+        "tracllm": TracebackConfig(method="tracllm", params=perm, **common),
+        "shapley": TracebackConfig(method="shapley", params=perm, **common),
+        "contextcite": TracebackConfig(method="contextcite", params={"n_ablations": args.ablations}, **common),
+        "attntrace": TracebackConfig(method="attntrace", params={"n_subsamples": args.subsamples}, **common),
     }
     if heads:
-        every["attntrace_rh"] = TracebackConfig(method="attntrace", n_subsamples=args.subsamples, heads=heads, **common)
+        every["attntrace_rh"] = TracebackConfig(method="attntrace", params={"n_subsamples": args.subsamples,
+                                                                           "heads": heads}, **common)
     return {name: cfg for name, cfg in every.items() if not args.methods or name in args.methods}
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis.probes.jobs import job_queue
 from analysis.probes.needles import BUILTIN, NeedleTemplate
+from jobs import niah_sweep
+from jobs.options import Haystack
 from ui import probe_data
 from ui.model_picker import job_panel, model_picker, parse_numbers, retrieval_heads_link
 from ui.page import page_setup
@@ -46,13 +47,16 @@ else:
 
 h1, h2 = st.columns(2)
 hay_choice = h1.radio("Haystack", ["Built-in neutral corpus", "Upload text"], horizontal=True)
-haystack, hay_name = None, "builtin"
+haystack = None
 if hay_choice == "Upload text":
     up = h2.file_uploader("UTF-8 text (paragraphs separated by blank lines)", type=["txt", "md"])
     if up:
-        haystack, hay_name = up.getvalue().decode("utf-8", errors="replace"), up.name
+        haystack = Haystack(name=up.name, text=up.getvalue().decode("utf-8", errors="replace"))
 template = st.radio("Prompt", ["Chat template when the model has one", "Plain prompt"], horizontal=True)
-use_chat = None if template.startswith("Chat") else False
+with st.expander("Run settings"):
+    r1, r2 = st.columns(2)
+    seed = r1.number_input("Seed (needle values, haystack order)", 0, 2**31 - 1, 0)
+    label = r2.text_input("Run label", placeholder="default: '<model name> (probe)'")
 
 try:
     lengths, depths = parse_numbers(lengths_txt, int), parse_numbers(depths_txt, float)
@@ -65,18 +69,16 @@ if picked:
     st.info(f"{len(lengths) * len(depths) * trials} trials"
             + (f" · not run (over the {limit:,}-token limit): {', '.join(map(str, over))}" if over else ""))
     if st.button("Run sweep", type="primary", disabled=hay_choice == "Upload text" and haystack is None):
-        def work(job, p=picked, hs=haystack, nd=needle, ls=lengths, ds=depths, tr=int(trials), mn=int(max_new),
-                 uc=use_chat, name=hay_name):
-            from analysis.probes.haystack import builtin_corpus
-            from analysis.probes.niah_sweep import run_sweep
-
-            res = run_sweep(p.load(), store, hs or builtin_corpus(), nd, ls, ds, trials=tr, max_new_tokens=mn,
-                            use_chat_template=uc, haystack_name=name, ctx=job)
-            return res
-
-        job = job_queue().submit("niah-sweep", f"NIAH sweep · {picked.info.name}", work, device=picked.info.device)
+        try:
+            options = niah_sweep.NiahSweepOptions(
+                **picked.options(), lengths=lengths, depths=depths, trials=int(trials), max_new_tokens=int(max_new),
+                haystack=haystack, seed=int(seed), plain=template == "Plain prompt", needle=needle,
+                label=label.strip() or None)
+        except ValueError as exc:
+            st.error(str(exc))
+            st.stop()
+        job = niah_sweep.submit(options, store, device=picked.info.device, model_name=picked.info.name)
         st.session_state["niah_job"] = job.id
-
 
 def _done(job):
     r = job.result
@@ -91,7 +93,7 @@ st.divider()
 st.subheader("Sweep runs")
 runs = probe_data.sweep_runs(fp)
 if runs.empty:
-    st.caption("No sweep runs yet (the command line `python -m analysis.probes.niah_sweep` stores here too).")
+    st.caption("No sweep runs yet (the command line `longscope probe niah` stores here too).")
     st.stop()
 st.dataframe(runs.drop(columns=["config"]), hide_index=True)
 rid = st.selectbox("Run", runs["run_id"].tolist(), format_func=lambda i: f"{i} · {runs.set_index('run_id').at[i, 'label']}")
@@ -114,10 +116,8 @@ with e1:
     retrieval_heads_link(row["model"], cell.context_length, cell.depth_percent, (cfg.get("needle") or {}).get("name"))
 with e2:
     if st.button("Prepare needlehaystack export"):
-        from analysis.probes.niah_sweep import export_needlehaystack
-
         with tempfile.TemporaryDirectory() as tmp:
-            paths = export_needlehaystack(store, rid, tmp, cfg.get("model_name") or row["model"])
+            paths = niah_sweep.export_needlehaystack(store, rid, tmp, cfg.get("model_name") or row["model"])
             buf = io.BytesIO()
             with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
                 for p in paths:

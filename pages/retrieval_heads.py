@@ -1,36 +1,37 @@
 """Retrieval heads: detect the attention heads that copy the needle (Wu et al. 2024), and check them
 by masking."""
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.probes.head_compare import compare, score_matrix, sparsity
-from analysis.probes.jobs import job_queue
 from analysis.probes.needles import BUILTIN
-from ui import probe_data
+from jobs import retrieval_heads
+from jobs.options import Haystack
+from ui import probe_data, url_state
 from ui.model_picker import job_panel, model_picker, parse_numbers
 from ui.page import page_setup
+from ui.probe_figures import head_heatmap, masking_bars, ranked_scores
 
 store, fp = page_setup("Retrieval heads")
-qp = st.query_params
+#: a NIAH cell's link from the Live NIAH sweep page (ui.model_picker.retrieval_heads_link)
+qp = {k: url_state.read(k) for k in ("model", "lengths", "depths", "needle", "probe")}
 st.caption("Retrieval score of a head (Wu et al. 2024, arXiv 2404.15574): over NIAH samples the model answers "
            "correctly, at each decoding step the head *copies* when the argmax of its attention row lies in the "
            "needle's answer span and the token there equals the token just generated; score = distinct answer "
            "tokens copied ÷ answer length, averaged over samples. Rows are computed per decode step from the "
            "cached keys (no N×N maps).")
 
-with st.expander("Run a detection", expanded="model" in qp or probe_data.probe_runs(fp, "retrieval_heads").empty):
+with st.expander("Run a detection", expanded=qp["model"] is not None or probe_data.probe_runs(fp, "retrieval_heads").empty):
     if qp.get("model") and st.session_state.get("rh_model") is None:
         st.session_state["rh_model"] = qp["model"] if qp["model"] in ("smollm2", "gemma3-270m") else "other…"
         st.session_state["rh_spec"] = qp["model"]
     picked = model_picker("rh")
     c1, c2, c3, c4 = st.columns(4)
-    lengths_txt = c1.text_input("Context lengths (tokens)", qp.get("lengths", "1K, 2K"))
-    depths_txt = c2.text_input("Depth percents", qp.get("depths", "10, 30, 50, 70, 90"))
+    lengths_txt = c1.text_input("Context lengths (tokens)", qp["lengths"] or "1K, 2K")
+    depths_txt = c2.text_input("Depth percents", qp["depths"] or "10, 30, 50, 70, 90")
     trials = c3.number_input("Trials per cell and needle", 1, 20, 1)
     max_new = c4.number_input("Max new tokens", 4, 128, 32)
-    default_needles = [qp["needle"]] if qp.get("needle") in BUILTIN else ["passkey", "sf-sandwich", "beijing"]
+    default_needles = [qp["needle"]] if qp["needle"] in BUILTIN else ["passkey", "sf-sandwich", "beijing"]
     needles = st.multiselect("Needles", list(BUILTIN), default=default_needles)
     d1, d2, d3 = st.columns(3)
     success = d1.slider("Sample used when answer recall >", 0.0, 0.95, 0.5, 0.05,
@@ -38,6 +39,7 @@ with st.expander("Run a detection", expanded="model" in qp or probe_data.probe_r
     compat = d2.toggle("Reference-code counting", help="Count every copy step (scores can exceed 1) instead of "
                                                       "the paper's distinct-token set version")
     do_mask = d3.toggle("Then run the masking check", value=True)
+    k, draws, mode = 0, 3, "zero"
     if do_mask and picked:
         m1, m2, m3 = st.columns(3)
         n_heads = picked.info.n_layers * picked.info.n_heads
@@ -45,49 +47,43 @@ with st.expander("Run a detection", expanded="model" in qp or probe_data.probe_r
         draws = m2.number_input("Random draws", 1, 10, 3)
         mode = m3.selectbox("Mask", ["zero", "uniform"], help="zero: the head's attention output is zeroed; "
                             "uniform: its attention becomes uniform (the reference code's mask)")
+    with st.expander("Run settings"):
+        e1, e2, e3 = st.columns(3)
+        seed = e1.number_input("Seed (needle values, haystack order, random heads)", 0, 2**31 - 1, 0)
+        mask_threshold = e2.number_input("Random heads drawn below score", 0.0, 1.0, 0.1, 0.01,
+                                         help="the paper's retrieval-head threshold 0.1")
+        plain = e3.toggle("Plain prompt (no chat template)")
+        up = st.file_uploader("Haystack (UTF-8 text; default: the built-in neutral corpus)", type=["txt", "md"])
+        haystack = Haystack(name=up.name, text=up.getvalue().decode("utf-8", errors="replace")) if up else None
     try:
         lengths, depths = parse_numbers(lengths_txt, int), parse_numbers(depths_txt, float)
     except ValueError:
         st.error("Lengths and depths must be numbers separated by commas")
         st.stop()
     if picked and needles and st.button("Run detection", type="primary"):
-        def work(job, p=picked, nds=tuple(needles), ls=lengths, ds=depths, tr=int(trials), mn=int(max_new),
-                 sr=float(success), rc=compat, mask=(int(k), int(draws), mode) if do_mask else None):
-            from analysis.probes.haystack import builtin_corpus
-            from analysis.probes.masking import random_heads, run_masking
-            from analysis.probes.retrieval_heads import detect
-            from storage.probes import save_head_scores, save_masking
-
-            from analysis.probes.niah_trial import share_prefills
-
-            lm, hay, templates = p.load(), builtin_corpus(), [BUILTIN[n] for n in nds]
-            prefills = share_prefills(lm.info, ls, len(ds) * len(nds) * tr) if mask else None
-            res = detect(lm, hay, templates, ls, ds, trials=tr, max_new_tokens=mn, success_recall=sr,
-                         reference_compat=rc, prefills=prefills, ctx=job)
-            pid = save_head_scores(store, lm.info, res)
-            out = {"probe_id": pid, "used": res.n_used, "dropped": res.n_dropped}
-            if mask and res.n_used:
-                top = res.top(mask[0])
-                rnd = random_heads(res.scores, mask[0], mask[1], exclude=top, seed=0)
-                m = run_masking(lm, hay, templates, ls, ds, top, rnd, trials=tr, max_new_tokens=mn, mode=mask[2],
-                                prefills=prefills, ctx=job)
-                out["masking_id"] = save_masking(store, lm.info, m, source_probe_id=pid)
-            return out
-
-        job = job_queue().submit("retrieval-heads", f"Retrieval heads · {picked.info.name}", work, device=picked.info.device)
+        try:
+            options = retrieval_heads.RetrievalHeadsOptions(
+                **picked.options(), lengths=lengths, depths=depths, trials=int(trials), max_new_tokens=int(max_new),
+                haystack=haystack, seed=int(seed), plain=plain, needles=[BUILTIN[n] for n in needles],
+                success_recall=float(success), reference_compat=compat, threshold=float(mask_threshold),
+                mask_k=int(k) if do_mask else 0, mask_draws=int(draws), mask_mode=mode)
+        except ValueError as exc:
+            st.error(str(exc))
+            st.stop()
+        job = retrieval_heads.submit(options, store, device=picked.info.device, model_name=picked.info.name)
         st.session_state["rh_job"] = job.id
 
     def _done(job):
         r = job.result
-        st.write(f"Detection run {r['probe_id']}: {r['used']} samples used, {r['dropped']} dropped (model answered "
-                 "wrong)" + (f"; masking run {r['masking_id']}" if "masking_id" in r else ""))
+        st.write(f"Detection run {r.probe_id}: {r.scores.n_used} samples used, {r.scores.n_dropped} dropped (model "
+                 "answered wrong)" + (f"; masking run {r.masking_id}" if r.masking_id is not None else ""))
 
     job_panel("rh_job", _done)
 
 runs = probe_data.probe_runs(fp, "retrieval_heads")
 if runs.empty:
     st.info("No detection runs yet. Run one above, or from the command line: "
-            "`python -m analysis.probes.retrieval_heads --model smollm2 --lengths 1024 --depths 10 50 90`.")
+            "`longscope probe heads --model smollm2 --lengths 1024 --depths 10 50 90`.")
     st.stop()
 names = {int(r.probe_id): f"{r.probe_id} · {r.model_name or r.model} · {r.n_used} samples · {str(r.created_at)[:16]}"
          for r in runs.itertuples()}
@@ -113,27 +109,13 @@ if run["n_used"] == 0:
     st.error("0 successful samples: no head could be scored. Try shorter lengths or other needles.")
 
 
-def heatmap(mat: pd.DataFrame, title: str, diff: bool = False) -> go.Figure:
-    fig = go.Figure(go.Heatmap(z=mat.to_numpy(), x=list(mat.columns), y=list(mat.index),
-                               colorscale="RdBu" if diff else "Viridis", zmid=0 if diff else None,
-                               zmin=None if diff else 0, zmax=None if diff else max(1.0, float(mat.max().max())),
-                               colorbar=dict(title="Δ score" if diff else "score"),
-                               hovertemplate="layer %{y}, head %{x}: %{z:.3f}<extra></extra>"))
-    fig.update_layout(title=title, xaxis_title="query head", yaxis_title="layer", height=480,
-                      margin=dict(l=60, r=20, t=40, b=50))
-    return fig
-
-
 left, right = st.columns([3, 2])
-left.plotly_chart(heatmap(score_matrix(df), "Retrieval score by layer × head"), width="stretch")
+left.plotly_chart(head_heatmap(score_matrix(df), "Retrieval score by layer × head"), width="stretch")
 with right:
     st.markdown("**Ranked heads**")
     st.dataframe(df.assign(retrieval_head=df["score"] >= threshold), hide_index=True, height=420,
                  column_config={"score": st.column_config.NumberColumn(format="%.3f")})
-curve = go.Figure(go.Scatter(y=df["score"].to_numpy(), mode="lines+markers", marker=dict(size=3)))
-curve.add_hline(y=threshold, line_dash="dash", annotation_text=f"threshold {threshold:g}")
-curve.update_layout(height=260, xaxis_title="head rank", yaxis_title="score", margin=dict(l=60, r=20, t=20, b=40))
-st.plotly_chart(curve, width="stretch")
+st.plotly_chart(ranked_scores(df["score"].to_numpy(), threshold), width="stretch")
 
 st.subheader("Masking check")
 masks = probe_data.probe_runs(fp, "masking")
@@ -145,11 +127,8 @@ else:
     summ = probe_data.masking_summary(fp, int(mid))
     mcfg = probe_data.probe_run(fp, int(mid))["config"]
     summ["condition"] = [c if c != "random" else f"random draw {d}" for c, d in zip(summ["condition"], summ["draw"])]
-    bars = go.Figure([go.Bar(name="accuracy (exact match)", x=summ["condition"], y=summ["accuracy"]),
-                      go.Bar(name="answer recall", x=summ["condition"], y=summ["recall"])])
-    bars.update_layout(barmode="group", yaxis_range=[0, 1], height=320, margin=dict(l=60, r=20, t=20, b=40))
     c1, c2 = st.columns([3, 2])
-    c1.plotly_chart(bars, width="stretch")
+    c1.plotly_chart(masking_bars(summ), width="stretch")
     c2.dataframe(summ.drop(columns=["draw"]), hide_index=True)
     c2.caption(f"k = {mcfg.get('k')} heads masked ({mcfg.get('mode')} mask, decode steps only); random heads are "
                f"drawn from heads below 0.1 outside the top-k, fixed seeds; same prompts in every condition.")
@@ -163,8 +142,8 @@ if other is not None:
     df2 = probe_data.head_scores(fp, int(other))
     kk = st.number_input("Top-k for overlap", 1, 200, 20)
     a, b = st.columns(2)
-    a.plotly_chart(heatmap(score_matrix(df), f"run {pid}"), width="stretch")
-    b.plotly_chart(heatmap(score_matrix(df2), f"run {other}"), width="stretch")
+    a.plotly_chart(head_heatmap(score_matrix(df), f"run {pid}"), width="stretch")
+    b.plotly_chart(head_heatmap(score_matrix(df2), f"run {other}"), width="stretch")
     try:
         cmp = compare(df, df2, int(kk))
     except ValueError as exc:
@@ -174,4 +153,4 @@ if other is not None:
         n[0].metric(f"Top-{kk} overlap", f"{cmp['overlap']} of {kk}")
         n[1].metric("Jaccard of top-k", f"{cmp['jaccard']:.2f}")
         n[2].metric("Spearman ρ (all heads)", f"{cmp['spearman']:.2f}")
-        st.plotly_chart(heatmap(cmp["diff"], f"run {other} − run {pid}", diff=True), width="stretch")
+        st.plotly_chart(head_heatmap(cmp["diff"], f"run {other} − run {pid}", diff=True), width="stretch")

@@ -1,12 +1,12 @@
 """Context traceback: which passages of the context made the model give its answer."""
 import streamlit as st
 
-from analysis.probes.jobs import job_queue
+from analysis.probes.traceback.methods.registry import METHODS
 from analysis.probes.traceback.niah_source import niah_trial_context
-from analysis.probes.traceback.run import METHODS, TracebackConfig, run_traceback
 from analysis.probes.traceback.segment import LEVELS, segment
-from storage.traceback import save_traceback
+from jobs import traceback as traceback_job
 from ui import probe_data
+from ui.method_params import params_form
 from ui.model_picker import job_panel, model_picker
 from ui.page import page_setup
 from ui.traceback_view import render_result
@@ -61,18 +61,13 @@ answer = st.text_input("Answer", value=answer_default or "") if typed else None
 c1, c2, c3 = st.columns(3)
 seg = c1.selectbox("Segmentation", LEVELS, disabled=isinstance(context, list),
                    help="TracLLM uses 100-word windows; a passage list is used as given")
-method = c2.selectbox("Method", list(METHODS), format_func=METHODS.get)
+method = c2.selectbox("Method", list(METHODS), format_func=lambda m: METHODS[m].label)
 k = c3.number_input("K (top passages)", 1, 50, 5)
 with st.expander("Method settings"):
-    s1, s2, s3, s4 = st.columns(4)
-    n_perm = s1.number_input("Shapley permutations N", 1, 100, 5)
-    n_abl = s2.number_input("ContextCite ablations", 8, 1024, 64)
-    n_sub = s3.number_input("AttnTrace subsamples B", 1, 200, 30)
-    budget = s4.number_input("Forward-pass budget (0 = none)", 0, 100_000, 2_000)
     heads = None
     runs = probe_data.probe_runs(fp, "retrieval_heads")
     runs = runs[runs["model"] == model_spec] if not runs.empty else runs
-    if method == "attntrace" and not runs.empty:
+    if "heads" in METHODS[method].Params.model_fields and not runs.empty:
         pick = st.selectbox("Attention heads", [None] + runs["probe_id"].tolist(),
                             format_func=lambda p: "all heads" if p is None
                             else f"retrieval heads of detection run {p}")
@@ -80,30 +75,33 @@ with st.expander("Method settings"):
             n_top = st.number_input("Top heads", 1, 100, 15)
             hs = probe_data.head_scores(fp, int(pick)).head(int(n_top))
             heads = list(zip(hs["layer"].astype(int), hs["head"].astype(int)))
+    try:
+        params = params_form(METHODS[method],
+                             {"heads": heads} if "heads" in METHODS[method].Params.model_fields else None)
+    except ValueError as exc:
+        st.error(f"{METHODS[method].label}: {exc}")
+        st.stop()
+    s1, s2 = st.columns(2)
+    budget = s1.number_input("Forward-pass budget (0 = none)", 0, 100_000, 2_000)
+    batch = s2.number_input("Subsets per batched forward pass", 1, 64, 1)
     faith = st.checkbox("Faithfulness check (remove top-K vs K random, regenerate)", value=True)
 
-cfg = TracebackConfig(method=method, k=int(k), segmentation=seg, n_permutations=int(n_perm), n_ablations=int(n_abl),
-                      n_subsamples=int(n_sub), heads=heads, max_forward_passes=int(budget) or None, faithfulness=faith)
 ready = bool(model_spec and context and question.strip() and (answer is None or answer.strip()))
 if ready:
     try:
+        options = traceback_job.TracebackOptions(
+            **picked.options(), context=context, question=question, answer=answer, method=method,
+            params=params.model_dump(), k=int(k), segmentation=seg, batch_size=int(batch),
+            max_forward_passes=int(budget) or None, faithfulness=faith)
         n = len(segment(context, seg))
     except ValueError as exc:
         st.error(str(exc))
         st.stop()
-    est = cfg.estimate(n)
-    st.info(f"{n} passages · {METHODS[method]} needs at most **{est:,} forward passes**"
+    cfg = options.config()
+    st.info(f"{n} passages · {METHODS[method].label} needs at most **{cfg.estimate(n):,} forward passes**"
             + (f" (budget {cfg.max_forward_passes:,})" if cfg.max_forward_passes else ""))
-    over = cfg.max_forward_passes is not None and est > cfg.max_forward_passes and method != "tracllm"
-    if st.button("Run traceback", type="primary", disabled=over):
-        def work(job, pm=picked, ctx=context, q=question, a=answer, conf=cfg):
-            loaded = pm.load()
-            res = run_traceback(loaded.model, loaded.tokenizer, ctx, q, answer=a, config=conf, model_name=pm.spec, job=job)
-            doc = res.to_json()
-            doc["traceback_id"] = save_traceback(store, doc, context_hash=res.context_hash)
-            return doc
-
-        job = job_queue().submit("traceback", f"{METHODS[method]} · {question[:40]}", work, device=picked.info.device)
+    if st.button("Run traceback", type="primary", disabled=cfg.refuses(n)):
+        job = traceback_job.submit(options, store, device=picked.info.device)
         st.session_state["traceback_job"] = job.id
 else:
     st.caption("Give a model, a context, a question (and the answer if typed) to see the cost estimate.")

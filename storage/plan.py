@@ -82,8 +82,8 @@ class PlannedRun:
         """Rows of ``table`` from ``parts`` (default all), with a ``file_id`` column."""
         frames = [
             # one category, not a copy of the 64-character id per row; one frame is not copied by a concat
-            getattr(p, table).assign(file_id=p.file_id if p.file_id is None else pd.Categorical.from_codes(
-                np.zeros(len(getattr(p, table)), "int8"), [p.file_id]))
+            getattr(p, table).assign(file_id=None if p.file_id is None else  # a probe's rows come from no file
+                                     pd.Categorical.from_codes(np.zeros(len(getattr(p, table)), "int8"), [p.file_id]))
             for p in (self.parts if parts is None else parts)
             if getattr(p, table) is not None and len(getattr(p, table))
         ]

@@ -58,6 +58,32 @@ def tiny_llama():
     return model, cfg
 
 
+@pytest.fixture(scope="session")
+def byte_tokenizer():
+    """A real fast tokenizer over the 256 byte symbols (ids < 256 = tiny_llama's vocab), with a chat template."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    tok = Tokenizer(models.BPE(vocab={c: i for i, c in enumerate(alphabet)}, merges=[]))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok)
+    fast.chat_template = ("{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}\n{% endfor %}"
+                          "{% if add_generation_prompt %}<assistant>{% endif %}")
+    return fast
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tiny_llama, byte_tokenizer, tmp_path_factory) -> Path:
+    """:func:`tiny_llama` and :func:`byte_tokenizer` saved as a local model folder (what a user
+    gives the model picker or ``--model``); context limit 512 tokens."""
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    tiny_llama[0].save_pretrained(folder)
+    byte_tokenizer.save_pretrained(folder)
+    return folder
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync"]

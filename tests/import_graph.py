@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the project's packages (those that exist in this checkout)
-PACKAGES = ("analysis", "storage", "ui", "services", "cli")
+PACKAGES = ("analysis", "storage", "ui", "jobs", "cli")
 
 
 def module_name(path: Path) -> str:

@@ -13,7 +13,7 @@ layers, query heads, KV heads, context limit, parameters, device and dtype (conf
 ``retrieval_heads_link(model, length, depth)`` links a NIAH cell to the Retrieval heads page.
 
 ``job_panel(session_key)`` draws the progress / ETA / cancel / result of the job whose id is in
-``st.session_state[session_key]`` (jobs from ``analysis.probes.jobs.job_queue()``), refreshing
+``st.session_state[session_key]`` (jobs from ``jobs.queue.job_queue()``), refreshing
 itself every 2 s; ``on_done(job)`` renders a finished job's result.
 """
 from __future__ import annotations
@@ -35,6 +35,11 @@ class PickedModel:
     trust_remote_code: bool
     allow_pickle: bool
     info: object  # analysis.probes.models.ModelInfo (config-only description)
+
+    def options(self) -> dict:
+        """The picked model as the fields of a job's ``jobs.options.ModelOptions``."""
+        return {"model": self.spec, "device": self.device, "trust_remote_code": self.trust_remote_code,
+                "allow_pickle": self.allow_pickle}
 
     def load(self):
         """``analysis.probes.models.load`` with the picked options (cached per process)."""
@@ -99,7 +104,7 @@ def model_picker(key: str = "probe") -> PickedModel | None:
 
 def job_panel(session_key: str, on_done: Callable | None = None) -> None:
     """Progress, ETA and cancel of the job whose id is ``st.session_state[session_key]``."""
-    from analysis.probes.jobs import job_queue
+    from jobs.queue import job_queue
 
     @st.fragment(run_every=2)
     def _panel():

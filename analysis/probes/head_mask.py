@@ -15,10 +15,11 @@ from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 from analysis.probes.attention_rows import attention_modules
+from analysis.vocabulary import MaskMode, check
 
 
 @contextmanager
-def mask_heads(model, heads: Iterable[tuple[int, int]], *, mode: str = "zero", prefill: bool = False,
+def mask_heads(model, heads: Iterable[tuple[int, int]], *, mode: MaskMode = "zero", prefill: bool = False,
                cache=None) -> Iterator[None]:
     """Within the block, the listed ``(layer, query_head)`` heads (0-based) are masked.
 
@@ -30,8 +31,7 @@ def mask_heads(model, heads: Iterable[tuple[int, int]], *, mode: str = "zero", p
     Raises:
         ValueError: unknown mode, a head out of range, or ``uniform`` without a cache.
     """
-    if mode not in ("zero", "uniform"):
-        raise ValueError(f"unknown mask mode {mode!r} (zero | uniform)")
+    check(mode, MaskMode, "mask mode")
     if mode == "uniform" and cache is None:
         raise ValueError("mode='uniform' needs the decoding cache")
     mods = attention_modules(model)

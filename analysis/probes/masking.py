@@ -13,9 +13,10 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from analysis.probes.jobs import JobContext
 from analysis.probes.needles import NeedleTemplate
 from analysis.probes.niah_trial import grid, make_prompt, run_trial
+from analysis.probes.progress import NoProgress, Progress
+from analysis.vocabulary import MaskMode
 
 
 @dataclass
@@ -47,7 +48,7 @@ def random_heads(scores, k: int, draws: int, *, threshold: float = 0.1, exclude:
                  seed: int = 0) -> list[list[tuple[int, int]]]:
     """``draws`` lists of ``k`` distinct heads with score < ``threshold`` and not in ``exclude``.
 
-    Draw i uses ``random.Random(seed + i)``.
+    ``scores``: array [layers, heads] of retrieval scores. Draw i uses ``random.Random(seed + i)``.
 
     Raises:
         ValueError: fewer than ``k`` eligible heads.
@@ -63,9 +64,9 @@ def random_heads(scores, k: int, draws: int, *, threshold: float = 0.1, exclude:
 
 def run_masking(lm, haystack: str, needles: list[NeedleTemplate], lengths: list[int], depths: list[float],
                 top_heads: list[tuple[int, int]], random_draws: list[list[tuple[int, int]]], *,
-                trials: int = 1, max_new_tokens: int = 32, seed: int = 0, mode: str = "zero",
+                trials: int = 1, max_new_tokens: int = 32, seed: int = 0, mode: MaskMode = "zero",
                 use_chat_template: bool | None = None, prefills: dict | None = None, include_unmasked: bool = True,
-                ctx: JobContext | None = None) -> MaskingResult:
+                ctx: Progress | None = None) -> MaskingResult:
     """Run the grid unmasked, with ``top_heads`` masked, and with each of ``random_draws`` masked.
 
     ``include_unmasked=False`` skips the unmasked condition (e.g. when the detection run's own
@@ -75,11 +76,11 @@ def run_masking(lm, haystack: str, needles: list[NeedleTemplate], lengths: list[
         :class:`MaskingResult` (accuracy = mean 0/1 exact match; recall = answer-word recall).
 
     Raises:
-        JobCancelled: ``ctx`` was cancelled.
+        whatever ``ctx.check()`` raises (a cancelled job).
     """
     import pandas as pd
 
-    ctx = ctx or JobContext()
+    ctx = ctx or NoProgress()
     local = prefills is None                        # then keep only the current prompt's prefill
     prefills = {} if local else prefills
     conditions = [("none", 0, [])] * include_unmasked + [("top-k", 0, list(top_heads))] + [("random", i, list(h)) for i, h in enumerate(random_draws)]

@@ -13,6 +13,7 @@ from typing import Iterable
 from analysis.probes.decoding import Generation
 from analysis.probes.needles import NeedleTemplate, answer_recall, exact_match
 from analysis.probes.niah_prompt import NiahPrompt, build_prompt
+from analysis.vocabulary import MaskMode
 
 
 def kv_cache_bytes(info, context_length: int, bytes_per_value: int = 4) -> int:
@@ -77,7 +78,7 @@ class TrialResult:
 
 
 def run_trial(lm, prompt: NiahPrompt, *, max_new_tokens: int = 32, scorer=None,
-              masked_heads: list[tuple[int, int]] | None = None, mask_mode: str = "zero",
+              masked_heads: list[tuple[int, int]] | None = None, mask_mode: MaskMode = "zero",
               prefills: dict | None = None) -> TrialResult:
     """Greedy-decode ``prompt`` on ``lm`` (a ``models.LoadedModel``) and score the answer.
 

@@ -1,8 +1,8 @@
 """Pages render only: they start with ``ui.page.page_setup``, read the store only through the
 cached loaders of ``ui/`` (no ``storage`` import), keep URL state only through ``ui.url_state``
 (no ``st.query_params``), draw figures only through ``ui/`` builders (no ``plotly`` import), and
-leave running a probe to ``services/`` (no ``analysis.probes`` module that runs jobs or writes to
-the store). Checked with ``ast``; every import counts, also one inside a function."""
+leave running a probe to ``jobs/`` (no ``analysis.probes`` module that runs jobs or writes to the
+store). Checked with ``ast``; every import counts, also one inside a function."""
 from __future__ import annotations
 
 import ast
@@ -13,12 +13,9 @@ import pytest
 from tests.import_graph import ROOT, imports_of, project_modules
 
 PAGES = sorted((ROOT / "pages").glob("*.py"))
-#: the probe pages still run their jobs themselves until the services layer lands; strict, so the
-#: marker must go as soon as they pass
-PROBE_PAGES = {"probe_niah", "retrieval_heads", "traceback"}
 #: what running a probe needs; an ``analysis.probes`` module that (transitively) imports one of these
-#: is orchestration, not something a page may call
-RUNNERS = ("storage", "services", "threading", "concurrent", "multiprocessing")
+#: is orchestration, not something a page may call (it goes through ``jobs/``)
+RUNNERS = ("storage", "jobs", "cli", "threading", "concurrent", "multiprocessing")
 
 
 def _closure(module: str, mods: dict[str, Path], known: set[str], seen: set[str] | None = None) -> set[str]:
@@ -44,18 +41,14 @@ def _violations(page: Path) -> list[str]:
         elif name.startswith("analysis.probes") and name in mods:
             runners = sorted({d.split(".")[0] for d in _closure(name, mods, known)} & set(RUNNERS))
             if runners:
-                out.append(f"imports {name}, which runs probes ({', '.join(runners)}): call services/")
+                out.append(f"imports {name}, which runs probes ({', '.join(runners)}): call jobs/")
     for node in ast.walk(ast.parse(page.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Attribute) and node.attr == "query_params":
             out.append(f"line {node.lineno}: st.query_params (use ui.url_state)")
     return out
 
 
-@pytest.mark.parametrize("page", [
-    pytest.param(p, id=p.stem, marks=pytest.mark.xfail(strict=True, reason="the probe page runs its job itself "
-                                                                          "until services/ lands"))
-    if p.stem in PROBE_PAGES else pytest.param(p, id=p.stem)
-    for p in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
 def test_page_uses_only_ui_loaders_url_state_and_figure_builders(page):
     assert _violations(page) == []
 
@@ -78,9 +71,9 @@ def test_the_check_finds_what_it_forbids(tmp_path):
     page = tmp_path / "bad.py"
     page.write_text("import plotly.graph_objects as go\nimport streamlit as st\nfrom storage.runs import list_runs\n"
                     "from analysis.probes.needles import BUILTIN\n\ndef work():\n"
-                    "    from analysis.probes.niah_sweep import run_sweep\n\nx = st.query_params.get('a')\n")
+                    "    from analysis.probes.niah_sweep.__main__ import main\n\nx = st.query_params.get('a')\n")
     found = _violations(page)
     assert len(found) == 4, found
     assert any("storage.runs" in v for v in found) and any("plotly" in v for v in found)
-    assert any("analysis.probes.niah_sweep" in v for v in found) and not any("needles" in v for v in found)
+    assert any("analysis.probes.niah_sweep.__main__" in v for v in found) and not any("needles" in v for v in found)
     assert any("line 9: st.query_params" in v for v in found)

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.probes.test_traceback_core import byte_tokenizer  # noqa: F401  (fixture)
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,7 +24,7 @@ def test_page_estimate_and_past_result(tmp_path, monkeypatch):
                             "survives_without_random": 0.5, "random_draws": 2}}
     tid = save_traceback(open_store(db), doc, context_hash="h")
 
-    at = AppTest.from_file(str(ROOT / "pages" / "traceback.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(ROOT / "pages" / "traceback.py"), default_timeout=120).run()
     assert not at.exception
     assert at.title[0].value == "Context traceback"
     at.radio[0].set_value("NIAH trial of a live sweep").run()
@@ -34,10 +32,12 @@ def test_page_estimate_and_past_result(tmp_path, monkeypatch):
     at.radio[0].set_value("Passage list (one per line)").run()
     at.text_area[0].set_value("A cat sleeps.\nThe code is 7341.\nRain fell.\nTea at four.\nBoats sail.").run()
     at.text_input[0].set_value("What is the code?").run()
-    method = next(s for s in at.selectbox if s.label == "Method")
-    method.set_value("loo").run()
+    def method():  # elements belong to one run: take the selectbox of the latest
+        return next(s for s in at.selectbox if s.label == "Method")
+
+    method().set_value("loo").run()
     assert any("5 passages" in i.value and "6 forward passes" in i.value for i in at.info)  # LOO: n + 1
-    method.set_value("shapley").run()
+    method().set_value("shapley").run()
     assert any("30 forward passes" in i.value for i in at.info)  # N·(n + 1) = 5·6
     assert not at.exception
     # the stored result is listed and shown with its top-K and faithfulness tables

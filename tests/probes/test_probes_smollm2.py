@@ -101,26 +101,3 @@ def test_masking_top_heads_hurts_more_than_random(smollm2, detection):
     assert unmasked_recall >= 0.75
     assert by.loc["random", "recall"] - by.loc["top-k", "recall"] >= 0.3
     assert by.loc["random", "accuracy"] - by.loc["top-k", "accuracy"] >= 0.25
-
-
-def test_sweep_stores_resumes_and_marks_cells_over_the_limit(smollm2, store, tmp_path):
-    import json
-
-    from analysis.probes.niah_sweep import export_needlehaystack, run_sweep
-    from storage.trials import heatmap_cells
-
-    kw = dict(trials=1, max_new_tokens=16, seed=3)
-    first = run_sweep(smollm2, store, builtin_corpus(), PASSKEY, [1024, 16384], [50], **kw)
-    assert first.ran == [(1024, 50.0)] and first.skipped == []
-    assert [c["context_length"] for c in first.not_run] == [16384]        # over SmolLM2's 8,192-token limit
-    again = run_sweep(smollm2, store, builtin_corpus(), PASSKEY, [1024, 16384], [50], **kw)
-    assert again.ran == [] and again.skipped == [(1024, 50.0)] and again.run_id == first.run_id
-    row = store.cursor().execute("SELECT harness, score_scale, model_source, config FROM runs WHERE run_id = ?",
-                                 [first.run_id]).fetchone()
-    assert row[:3] == ("longscope_probe_niah", "binary", "probe")
-    cfg = json.loads(row[3])
-    assert cfg["template"] == "chat" and cfg["not_run"][0]["context_length"] == 16384
-    cells = heatmap_cells(store, [first.run_id])
-    assert len(cells) == 1 and cells["mean_score"].iloc[0] == first.accuracy
-    doc = json.loads(export_needlehaystack(store, first.run_id, tmp_path, "SmolLM2")[0].read_text())
-    assert doc["context_length"] == 1024 and doc["score"] in (0, 1) and doc["needle"].startswith("The secret pass key is ")

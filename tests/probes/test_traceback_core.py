@@ -10,22 +10,6 @@ PASSAGES = ["Alpha beta gamma.", "The code is 42.", "Delta epsilon.", "Zeta eta 
 
 
 @pytest.fixture(scope="module")
-def byte_tokenizer():
-    """A real fast tokenizer over the 256 byte symbols (ids < 256 = tiny_llama's vocab), with a chat template."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
-    tok = Tokenizer(models.BPE(vocab={c: i for i, c in enumerate(alphabet)}, merges=[]))
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok)
-    fast.chat_template = ("{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}\n{% endfor %}"
-                          "{% if add_generation_prompt %}<assistant>{% endif %}")
-    return fast
-
-
-@pytest.fixture(scope="module")
 def parts(tiny_llama, byte_tokenizer):
     from analysis.probes.traceback.prompt import PromptBuilder
 
@@ -131,16 +115,21 @@ def test_informed_search_keeps_k(parts):
 
 def test_budget_guard_refuses_before_running(parts):
     from analysis.probes.traceback.ablation import leave_one_out
-    from analysis.probes.traceback.budget import BudgetExceeded, ForwardBudget, estimate_forward_passes
+    from analysis.probes.traceback.budget import BudgetExceeded, ForwardBudget
+    from analysis.probes.traceback.run import TracebackConfig
 
     vf = _vf(parts, budget=ForwardBudget(limit=4))
     with pytest.raises(BudgetExceeded):
         leave_one_out(vf)  # needs 6
     assert vf.forward_passes == 0
-    assert estimate_forward_passes("loo", 5) == 6
-    assert estimate_forward_passes("shapley", 10, n_permutations=5) == 55
+    assert TracebackConfig("loo").estimate(5) == 6
+    assert TracebackConfig("shapley", {"n_permutations": 5}).estimate(10) == 55
     # TracLLM n=16, K=5: scored rounds of 8 then 10 nodes; (2 + N)·(m + 1) per round with N = 5
-    assert estimate_forward_passes("tracllm", 16, k=5, n_permutations=5) == 7 * 9 + 7 * 11
+    assert TracebackConfig("tracllm", {"n_permutations": 5}, k=5).estimate(16) == 7 * 9 + 7 * 11
+    assert TracebackConfig("contextcite", {"n_ablations": 64}).estimate(3) == 2 ** 3 + 1  # every subset once
+    assert TracebackConfig("attntrace", {"n_subsamples": 30}).estimate(100) == 30
+    assert TracebackConfig("loo", max_forward_passes=5).refuses(5)          # 6 > 5: refused before running
+    assert not TracebackConfig("tracllm", max_forward_passes=5).refuses(16)  # worst case only: runs, guarded
 
 
 def test_answer_attention_equals_eager_rows(parts):
@@ -188,45 +177,6 @@ def test_contextcite_recovers_additive_weights():
     assert logit_prob(-math.log1p(math.exp(-1.5))) == pytest.approx(1.5)
     w = context_cite(Additive(), n_ablations=64, lasso_alpha=0.001)
     assert w == pytest.approx(true_w, abs=0.05)
-
-
-def test_cli_writes_result_document_and_stores_it(tmp_path, tiny_llama, byte_tokenizer, capsys):
-    """CLI on the tiny Llama saved as a local model folder: the --out document has the issue's keys,
-    LOO scores equal a direct in-process LOO, and --db stores it."""
-    import json
-
-    from analysis.probes.traceback.__main__ import main
-    from analysis.probes.traceback.ablation import leave_one_out
-    from storage.db import open_store
-    from storage.traceback import load_traceback
-
-    model, _ = tiny_llama
-    folder = tmp_path / "tiny"
-    model.save_pretrained(folder)
-    byte_tokenizer.save_pretrained(folder)
-    ctx = tmp_path / "ctx.txt"
-    ctx.write_text("\n\n".join(PASSAGES))
-    out, db = tmp_path / "out.json", tmp_path / "tb.duckdb"
-    rc = main(["--model", str(folder), "--context", str(ctx), "--question", "What is the code?", "--answer", "42",
-               "--method", "loo", "--k", "2", "--segment", "paragraph", "--out", str(out), "--db", str(db),
-               "--no-faithfulness", "--device", "cpu"])
-    assert rc == 0
-    doc = json.loads(out.read_text())
-    assert {"answer", "passages", "top_k", "forward_passes", "seconds"} <= doc.keys()
-    assert doc["answer"] == "42" and [p["text"] for p in doc["passages"]] == PASSAGES
-    assert doc["forward_passes"] == len(PASSAGES) + 1
-    want = leave_one_out(_vf((model, *_parts_for(byte_tokenizer))))
-    assert [p["score"] for p in doc["passages"]] == pytest.approx(want, abs=1e-4)
-    assert doc["top_k"] == sorted(range(5), key=lambda i: -want[i])[:2]
-    assert load_traceback(open_store(db), 1)["top_k"] == doc["top_k"]
-    assert "needs at most 6 forward passes" in capsys.readouterr().err
-
-
-def _parts_for(tokenizer):
-    from analysis.probes.traceback.prompt import PromptBuilder
-
-    builder = PromptBuilder.for_tokenizer(tokenizer, "What is the code?")
-    return builder, builder.answer_ids("42")
 
 
 def test_niah_trial_context_rebuilds_the_sweep_prompt(byte_tokenizer):

@@ -82,7 +82,7 @@ def test_sweep_cells_form_one_resumable_run(store, tmp_path):
     cfg = json.loads(store.cursor().execute("SELECT config FROM runs WHERE run_id = ?", [rid]).fetchone()[0])
     assert cfg["trials"] == 2 and cfg["not_run"] == [{"context_length": 16384}]
 
-    from analysis.probes.niah_sweep import export_needlehaystack
+    from jobs.niah_sweep import export_needlehaystack
 
     paths = export_needlehaystack(store, rid, tmp_path, "SmolLM2.135M")
     names = sorted(p.name for p in paths)

@@ -1,54 +1,43 @@
 """Run one traceback: segment, get the answer, score passages with a method, rank, check.
 
-Every method returns one score per passage (higher = more responsible for the answer), the top-K
-passages (best first), the number of teacher-forced forward passes it ran and its seconds.
+Every method (``methods/registry.py``) returns one score per passage (higher = more responsible
+for the answer); the top-K passages (best first), the number of teacher-forced forward passes it
+ran and its seconds come with them.
 """
 from __future__ import annotations
 
 import hashlib
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from analysis.probes.traceback.budget import ForwardBudget, estimate_forward_passes
+from pydantic import BaseModel
+
+from analysis.probes.progress import Progress
+from analysis.probes.traceback.budget import BudgetExceeded, ForwardBudget
+from analysis.probes.traceback.methods.registry import get_method
 from analysis.probes.traceback.prompt import DEFAULT_TEMPLATE, PromptBuilder
 from analysis.probes.traceback.segment import segment
 from analysis.probes.traceback.value import ValueFunction
-
-METHODS = {
-    "tracllm": "TracLLM (informed search, STC + LOO + denoised Shapley ensemble)",
-    "loo": "Leave-one-out",
-    "stc": "Single-text contribution",
-    "shapley": "Shapley (Monte-Carlo permutations)",
-    "denoised_shapley": "Denoised Shapley (TracLLM, top-β marginal gains)",
-    "contextcite": "ContextCite (random ablations + Lasso)",
-    "attntrace": "AttnTrace-style attention",
-    "captum_fa": "captum FeatureAblation (reference LOO)",
-    "captum_shapley": "captum ShapleyValueSampling (reference)",
-}
+from analysis.vocabulary import Segmentation, TracebackMethodName, check
 
 
 @dataclass
 class TracebackConfig:
-    """Method and its parameters (defaults: TracLLM paper / ContextCite / AttnTrace; N = 5 is
-    TracLLM's quick setting). ``heads``: (layer, head) pairs for ``attntrace`` (None = all)."""
+    """A method with its own parameters, and what every method shares.
 
-    method: str = "tracllm"
+    ``params``: the method's ``Params`` (or a dict of its fields; None = its defaults), validated
+    on construction. ``k``: top passages; ``max_forward_passes``: the budget (None = none).
+
+    Raises:
+        ValueError: unknown method or segmentation; pydantic.ValidationError: a bad parameter.
+    """
+
+    method: TracebackMethodName = "tracllm"
+    params: BaseModel | dict | None = None
     k: int = 5
-    segmentation: str = "paragraph"
-    n_permutations: int = 5
-    beta: float = 0.2
-    loo_weight: float = 2.0
-    normalise: bool = True
-    score_funcs: tuple[str, ...] = ("stc", "loo", "denoised_shapley")
-    n_ablations: int = 64
-    keep_prob: float = 0.5
-    lasso_alpha: float = 0.01
-    n_subsamples: int = 30
-    q: float = 0.4
-    avg_k: int = 5
-    heads: list[tuple[int, int]] | None = None
+    segmentation: Segmentation = "paragraph"
     batch_size: int = 1
     reuse_prefix: bool = True
     max_forward_passes: int | None = None
@@ -57,11 +46,24 @@ class TracebackConfig:
     max_new_tokens: int = 48
     faithfulness: bool = True
 
+    def __post_init__(self) -> None:
+        check(self.segmentation, Segmentation, "segmentation")
+        self.params = get_method(self.method).params(self.params)
+
     def estimate(self, n: int) -> int:
-        """Upper bound on forward passes over ``n`` passages (see :mod:`.budget`)."""
-        return estimate_forward_passes(self.method, n, k=self.k, n_permutations=self.n_permutations,
-                                       score_funcs=self.score_funcs, n_ablations=self.n_ablations,
-                                       n_subsamples=self.n_subsamples)
+        """Upper bound on forward passes over ``n`` passages (the method's own formula)."""
+        return get_method(self.method).estimate(n, self.params, k=self.k)
+
+    def refuses(self, n: int) -> bool:
+        """True when the estimate over ``n`` passages is over the budget and the method is refused
+        before it runs (TracLLM's estimate is a loose worst case: it runs until the budget stops it)."""
+        return (self.max_forward_passes is not None and get_method(self.method).refuse_over_budget
+                and self.estimate(n) > self.max_forward_passes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The config stored with a result: the shared fields and the method's parameters, flat."""
+        shared = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "params"}
+        return {**shared, **self.params.model_dump(mode="json")}
 
 
 @dataclass
@@ -115,79 +117,26 @@ def rank(scores: Sequence[float], k: int) -> list[int]:
     return sorted(range(len(scores)), key=key)[:k]
 
 
-class _CallCounter:
-    """Counts model forward calls (captum runs one per perturbation with forward_in_tokens=False)."""
-
-    def __init__(self, model: Any):
-        self.calls = 0
-        self._h = model.register_forward_pre_hook(self._hook)
-
-    def _hook(self, *_: Any) -> None:
-        self.calls += 1
-
-    def close(self) -> None:
-        self._h.remove()
-
-
-def score_passages(model: Any, vf: ValueFunction, cfg: TracebackConfig) -> tuple[list[float], list[int], int]:
-    """``(scores, top_k, forward_passes)`` of ``cfg.method`` on the value function's passages.
+def score_passages(vf: ValueFunction, cfg: TracebackConfig) -> tuple[list[float], list[int], int]:
+    """``(scores [n passages], top_k, forward_passes)`` of ``cfg.method`` on the value function's passages.
 
     Raises:
-        ValueError: unknown method.
         BudgetExceeded: the method would exceed ``cfg.max_forward_passes``.
     """
-    from analysis.probes.traceback import ablation, shapley as sh
-
-    m, k = cfg.method, cfg.k
     before = vf.forward_passes
-    if m == "tracllm":
-        from analysis.probes.traceback.tracllm import tracllm
-
-        res = tracllm(vf, k, score_funcs=cfg.score_funcs, n_permutations=cfg.n_permutations, beta=cfg.beta,
-                      loo_weight=cfg.loo_weight, normalise=cfg.normalise, seed=cfg.seed)
-        return res.scores, res.top_k, vf.forward_passes - before
-    if m in ("captum_fa", "captum_shapley"):
-        from analysis.probes.traceback.captum_ref import captum_attribution
-
-        vf.budget.charge(cfg.estimate(vf.n))
-        counter = _CallCounter(model)
-        try:
-            res = captum_attribution(model, vf.builder, vf.passages, vf.answer_ids,
-                                     "feature_ablation" if m == "captum_fa" else "shapley_sampling",
-                                     n_samples=cfg.n_permutations)
-        finally:
-            counter.close()
-        scores = [float(x) for x in res.seq_attr.flatten()]
-        return scores, rank(scores, k), counter.calls
-    if m == "attntrace":
-        from analysis.probes.traceback.attention import attn_trace
-
-        scores = attn_trace(model, vf.builder, vf.passages, vf.answer_ids, n_subsamples=cfg.n_subsamples, q=cfg.q,
-                            avg_k=cfg.avg_k, heads=cfg.heads, seed=cfg.seed, budget=vf.budget)
-        return scores, rank(scores, k), cfg.n_subsamples
-    fns = {
-        "loo": lambda: ablation.leave_one_out(vf),
-        "stc": lambda: ablation.single_text_contribution(vf),
-        "shapley": lambda: sh.shapley(vf, None, cfg.n_permutations, cfg.seed),
-        "denoised_shapley": lambda: sh.denoised_shapley(vf, None, cfg.n_permutations, cfg.beta, cfg.seed),
-    }
-    if m == "contextcite":
-        from analysis.probes.traceback.contextcite import context_cite
-
-        fns[m] = lambda: context_cite(vf, cfg.n_ablations, cfg.keep_prob, cfg.lasso_alpha, cfg.seed)
-    if m not in fns:
-        raise ValueError(f"unknown method {m!r}: use one of {', '.join(METHODS)}")
-    scores = fns[m]()
-    return scores, rank(scores, k), vf.forward_passes - before
+    out = get_method(cfg.method).attribute(vf, cfg.params, k=cfg.k, seed=cfg.seed)
+    top_k = out.top_k if out.top_k is not None else rank(out.scores, cfg.k)
+    passes = out.forward_passes if out.forward_passes is not None else vf.forward_passes - before
+    return list(out.scores), top_k, passes
 
 
 def run_traceback(model: Any, tokenizer: Any, context: str | Sequence[str], question: str, *,
                   answer: str | None = None, config: TracebackConfig | None = None,
-                  model_name: str = "", job: Any = None) -> TracebackResult:
+                  model_name: str = "", job: Progress | None = None) -> TracebackResult:
     """Trace ``answer`` (generated greedily when None) back to passages of ``context``.
 
     ``context`` is a text (split by ``config.segmentation``) or a list of passages. ``job`` (an
-    ``analysis.probes.jobs.JobContext``) gets ``progress(passes, estimate)`` after each model call
+    ``analysis.probes.progress.Progress``) gets ``progress(passes, estimate)`` after each model call
     and ``check()`` (which raises to cancel). Seconds count the
     attribution only (not generation or the faithfulness check); forward passes count teacher-forced
     passes of the method (the faithfulness check's are reported separately in ``extra``).
@@ -196,14 +145,13 @@ def run_traceback(model: Any, tokenizer: Any, context: str | Sequence[str], ques
         ValueError: bad segmentation / method / empty answer.
         BudgetExceeded: the estimate or the run exceeds ``config.max_forward_passes``.
     """
-    from analysis.probes.traceback.budget import BudgetExceeded
     from analysis.probes.traceback.generate import generate_answer
 
     cfg = config or TracebackConfig()
     passages = segment(context, cfg.segmentation)
     builder = PromptBuilder(tokenizer, question, cfg.template, use_chat=bool(getattr(tokenizer, "chat_template", None)))
     estimate = cfg.estimate(len(passages))
-    if cfg.max_forward_passes is not None and estimate > cfg.max_forward_passes and cfg.method != "tracllm":
+    if cfg.refuses(len(passages)):
         raise BudgetExceeded(f"{cfg.method} on {len(passages)} passages needs about {estimate} forward passes, "
                              f"over the budget of {cfg.max_forward_passes}")
     if answer is None:
@@ -220,7 +168,7 @@ def run_traceback(model: Any, tokenizer: Any, context: str | Sequence[str], ques
     vf = ValueFunction(model, builder, passages, answer_ids, batch_size=cfg.batch_size,
                        reuse_prefix=cfg.reuse_prefix, budget=ForwardBudget(cfg.max_forward_passes), on_pass=on_pass)
     t0 = time.perf_counter()
-    scores, top_k, passes = score_passages(model, vf, cfg)
+    scores, top_k, passes = score_passages(vf, cfg)
     seconds = time.perf_counter() - t0
     faith = None
     if cfg.faithfulness:
@@ -231,7 +179,7 @@ def run_traceback(model: Any, tokenizer: Any, context: str | Sequence[str], ques
         faith = faithfulness_check(vf, top_k, answer=answer, model=model, seed=cfg.seed,
                                    max_new_tokens=cfg.max_new_tokens).as_dict()
         faith["forward_passes"] = vf.forward_passes - before
-    conf = asdict(cfg)
+    conf = cfg.as_dict()
     conf["estimate"] = estimate
     return TracebackResult(model_name, question, answer, source, passages, [float(s) for s in scores], top_k,
                            cfg.method, conf, passes, seconds, faith,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-LEVELS = ("paragraph", "sentence", "words100")
+from analysis.vocabulary import SEGMENTATIONS, Segmentation, check
+
+LEVELS = SEGMENTATIONS
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
@@ -37,7 +39,7 @@ def split_words(context: str, n_words: int = 100) -> list[str]:
     return [" ".join(words[i:i + n_words]) for i in range(0, len(words), n_words)]
 
 
-def segment(context: str | list[str], level: str = "paragraph") -> list[str]:
+def segment(context: str | list[str], level: Segmentation = "paragraph") -> list[str]:
     """Passages of ``context`` at ``level`` (one of :data:`LEVELS`).
 
     A list of strings is taken as ready-made passages (empty ones dropped), whatever ``level``.
@@ -47,14 +49,9 @@ def segment(context: str | list[str], level: str = "paragraph") -> list[str]:
     """
     if isinstance(context, (list, tuple)):
         passages = [str(p).strip() for p in context if str(p).strip()]
-    elif level == "paragraph":
-        passages = split_paragraphs(context)
-    elif level == "sentence":
-        passages = split_sentences(context)
-    elif level == "words100":
-        passages = split_words(context, 100)
     else:
-        raise ValueError(f"unknown segmentation {level!r}: use one of {', '.join(LEVELS)}")
+        splitters = {"paragraph": split_paragraphs, "sentence": split_sentences, "words100": split_words}
+        passages = splitters[check(level, Segmentation, "segmentation")](context)
     if not passages:
         raise ValueError("the context has no non-empty passage")
     return passages

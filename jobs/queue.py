@@ -1,7 +1,8 @@
 """Probe job queue: one job at a time per device, with progress, ETA, cancel and clear OOM errors.
 
-Framework-free (no streamlit, no torch at import): the UI and the CLIs share it. A job is a
-function ``fn(ctx) -> result`` that reports through its :class:`JobContext`:
+Framework-free (no streamlit, no torch at import); in-process threads, one worker per device. A
+job is a function ``fn(job) -> result`` (in practice an orchestration function of ``jobs/``) that
+reports through its :class:`Job`, an ``analysis.probes.progress.Progress``:
 
     ctx.progress(done, total, "message", length=8192)   # length = context length being run
     ctx.check()                                         # raises JobCancelled once cancel() was asked
@@ -24,47 +25,11 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from analysis.vocabulary import JobState
+
 
 class JobCancelled(Exception):
-    """Raised inside a job by :meth:`JobContext.check` after :meth:`Job.cancel`."""
-
-
-class JobContext:
-    """Progress sink handed to probe functions. The base class only checks cancellation; the
-    queue's jobs and the CLIs' tqdm bars subclass it."""
-
-    def __init__(self) -> None:
-        self.length: int | None = None
-        self.cancel_event = threading.Event()
-
-    def progress(self, done: int, total: int, message: str = "", length: int | None = None) -> None:
-        """Report ``done`` of ``total`` units; ``length`` = the context length now being run."""
-        if length is not None:
-            self.length = length
-
-    def check(self) -> None:
-        """Raise :class:`JobCancelled` if the job was asked to stop."""
-        if self.cancel_event.is_set():
-            raise JobCancelled("cancelled")
-
-
-class TqdmContext(JobContext):
-    """A :class:`JobContext` that draws a tqdm progress bar (command-line runs)."""
-
-    def __init__(self, desc: str) -> None:
-        super().__init__()
-        from tqdm import tqdm
-
-        self.bar = tqdm(desc=desc, unit="trial")
-
-    def progress(self, done: int, total: int, message: str = "", length: int | None = None) -> None:
-        super().progress(done, total, message, length)
-        self.bar.total = total
-        self.bar.n = done
-        self.bar.set_postfix_str(message[:60], refresh=True)
-
-    def close(self) -> None:
-        self.bar.close()
+    """Raised inside a job by :meth:`Job.check` after :meth:`Job.cancel`."""
 
 
 def is_oom(exc: BaseException) -> bool:
@@ -83,15 +48,15 @@ def oom_message(exc: BaseException, length: int | None, device: str) -> str:
 
 
 @dataclass
-class Job(JobContext):
-    """A queued probe job (read its fields from any thread)."""
+class Job:
+    """A queued probe job (read its fields from any thread); the ``ctx`` its function reports to."""
 
     id: int = 0
     kind: str = ""
     label: str = ""
     device: str = "cpu"
     fn: Callable[["Job"], Any] | None = field(default=None, repr=False)
-    status: str = "queued"      # queued | running | done | failed | cancelled
+    status: JobState = "queued"
     done: int = 0
     total: int = 0
     message: str = ""
@@ -100,13 +65,19 @@ class Job(JobContext):
     finished: float | None = None
     result: Any = None
     error: str | None = None
-
-    def __post_init__(self) -> None:
-        JobContext.__init__(self)
+    length: int | None = None   # the last context length reported (tokens): named by an OOM failure
+    cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def progress(self, done: int, total: int, message: str = "", length: int | None = None) -> None:
-        super().progress(done, total, message, length)
+        """Record ``done`` of ``total`` units; ``length`` = the context length now being run."""
+        if length is not None:
+            self.length = length
         self.done, self.total, self.message = done, total, message
+
+    def check(self) -> None:
+        """Raise :class:`JobCancelled` if the job was asked to stop."""
+        if self.cancel_event.is_set():
+            raise JobCancelled("cancelled")
 
     def cancel(self) -> None:
         """Ask the job to stop at its next :meth:`check` (a queued job never starts)."""

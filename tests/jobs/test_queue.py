@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from analysis.probes.jobs import JobQueue
+from jobs.queue import JobQueue
 
 
 def _wait(job, timeout=10.0):

@@ -1,0 +1,1 @@
+"""Traceback methods, one object per method (:mod:`.base`), listed in :mod:`.registry`."""

@@ -1,0 +1,1 @@
+"""The ``longscope`` command line (``cli.main``): ``ingest`` and ``probe niah|heads|trace``."""
