@@ -6,7 +6,8 @@ Example::
     longscope probe heads --model smollm2 --lengths 1024 --depths 10 50 90 [--mask-k 15] [--out FILE.csv]
 
 ``--out`` writes one row per head: ``layer, head, score, hits, samples`` (0-based layer and
-query-head indices). The exit status is 1 when no sample was answered correctly (no head scored).
+query-head indices). The exit status is 1 when no sample was answered correctly: no head can be
+scored and nothing is stored.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from analysis.probes.needles import BUILTIN
 from cli.options import add_options, options_from
 from cli.progress import TqdmProgress
 from jobs.options import Haystack
-from jobs.retrieval_heads import RetrievalHeadsOptions, run
+from jobs.retrieval_heads import NoSuccessfulSampleError, RetrievalHeadsOptions, run
 from storage.db import open_store
 
 HELP = "retrieval-head detection on a NIAH grid, then optionally the masking check"
@@ -45,18 +46,18 @@ def main(args: argparse.Namespace) -> int:
     info = opts.load().info
     print(f"model: {info.name}: {info.n_layers} layers x {info.n_heads} heads ({info.n_kv_heads} KV), "
           f"context limit {info.context_limit}, {info.device}/{info.dtype}")
-    with TqdmProgress("retrieval heads") as ctx:
-        out = run(opts, None if args.no_store else open_store(args.db), ctx)
+    try:
+        with TqdmProgress("retrieval heads") as ctx:
+            out = run(opts, None if args.no_store else open_store(args.db), ctx)
+    except NoSuccessfulSampleError as exc:
+        print(f"error: 0 successful samples: {exc}", file=sys.stderr)
+        return 1
     res = out.scores
     for nr in res.not_run:
         print(f"{nr['context_length']} tokens, depth {nr['depth_percent']:g}%: {nr['reason']}")
     print(f"samples used: {res.n_used}, dropped (model answered wrong): {res.n_dropped}")
     if out.probe_id is not None:
         print(f"stored as probe run {out.probe_id}")
-    if not res.n_used:
-        print("error: 0 successful samples: no head can be scored (try shorter lengths or other needles)",
-              file=sys.stderr)
-        return 1
     df = res.frame()
     print(f"heads >= {opts.threshold}: {res.fraction_above(opts.threshold):.1%} "
           f"({int((res.scores >= opts.threshold).sum())} of {res.scores.size})")

@@ -42,6 +42,10 @@ class RetrievalHeadsOptions(GridOptions):
                                                     "becomes uniform (the reference code's mask)")
 
 
+class NoSuccessfulSampleError(RuntimeError):
+    """Detection used no sample (the model failed every prompt): there is no score map to store."""
+
+
 @dataclass
 class HeadsRun:
     """What a detection job did: its scores, the masking check, and their ids in the store (None
@@ -59,6 +63,7 @@ def run(options: RetrievalHeadsOptions, store: Store | None, ctx: Progress | Non
     The masking check runs when ``options.mask_k`` > 0 and at least one sample was used.
 
     Raises:
+        NoSuccessfulSampleError: the model failed every prompt (nothing is stored).
         analysis.probes.models.ModelLoadError: the model cannot be loaded.
         whatever ``ctx.check()`` raises (a cancelled job).
         torch.OutOfMemoryError: a length does not fit (the job queue names it).
@@ -69,6 +74,11 @@ def run(options: RetrievalHeadsOptions, store: Store | None, ctx: Progress | Non
     res = detect(lm, haystack, o.needles, o.lengths, o.depths, trials=o.trials, max_new_tokens=o.max_new_tokens,
                  success_recall=o.success_recall, seed=o.seed, use_chat_template=o.use_chat_template,
                  reference_compat=o.reference_compat, prefills=prefills, ctx=ctx)
+    if not res.n_used:  # no sample to score: an all-zero map would read as "no retrieval heads"
+        raise NoSuccessfulSampleError(
+            f"{lm.info.name} answered none of the {res.n_dropped} prompts (answer recall ≤ {o.success_recall:g} on "
+            "every one), so no retrieval score can be computed and nothing was stored; try shorter context lengths, "
+            "other needles, or a model that solves this NIAH setting")
     out = HeadsRun(res, probe_id=save_head_scores(store, lm.info, res) if store is not None else None)
     if o.mask_k and res.n_used:
         top = res.top(o.mask_k)
