@@ -11,19 +11,6 @@ from analysis.probes.niah_prompt import build_prompt
 NEEDLE = Needle("The secret code is 4721.", "What is the secret code?", "4721")
 
 
-@pytest.fixture(scope="module")
-def byte_tokenizer():
-    """A fast tokenizer with one token per byte (so token positions are character positions)."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
-    tok = Tokenizer(models.BPE(vocab={c: i for i, c in enumerate(alphabet)}, merges=[]))
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    return PreTrainedTokenizerFast(tokenizer_object=tok)
-
-
 @pytest.mark.parametrize("depth", [25, 50, 75])
 def test_haystack_without_sentence_ends_gets_the_exact_position(byte_tokenizer, depth):
     haystack = " ".join(["grass"] * 3000)  # one "sentence": no . ! ? inside

@@ -209,3 +209,13 @@ def test_rank_puts_nan_last_and_breaks_ties_by_position():
 
     assert rank([0.1, float("nan"), 3.0, 3.0, -1.0], 5) == [2, 3, 0, 4, 1]
     assert rank([0.1, float("nan"), 3.0], 2) == [2, 0]
+
+
+def test_a_context_over_the_model_limit_is_refused_not_truncated(tiny_llama, byte_tokenizer):
+    from analysis.probes.traceback.run import ContextTooLongError, TracebackConfig, run_traceback
+
+    model, cfg = tiny_llama  # max_position_embeddings 512; the byte tokenizer spends one token per byte
+    context = "\n\n".join(f"Passage {i} says the sky is blue and the grass is green." for i in range(20))  # ~1,100 bytes
+    with pytest.raises(ContextTooLongError, match="over the model's context limit of 512 tokens"):
+        run_traceback(model, byte_tokenizer, context, "What is the code?", answer="42",
+                      config=TracebackConfig(method="loo"))

@@ -130,6 +130,33 @@ def score_passages(vf: ValueFunction, cfg: TracebackConfig) -> tuple[list[float]
     return list(out.scores), top_k, passes
 
 
+class ContextTooLongError(ValueError):
+    """The full prompt does not fit the model's context limit."""
+
+
+def context_limit(model: Any) -> int:
+    """The model's context limit in tokens (``max_position_embeddings`` of its text config; 0 = unknown)."""
+    cfg = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    return int(getattr(cfg, "max_position_embeddings", 0) or 0)
+
+
+def check_fits(model: Any, builder: PromptBuilder, passages: Sequence[str], answer: str | None,
+               max_new_tokens: int) -> None:
+    """Refuse a traceback whose prompt (all passages) plus the answer (its tokens, or
+    ``max_new_tokens`` when it is to be generated) exceeds :func:`context_limit`.
+
+    Raises:
+        ContextTooLongError: naming both token counts and the limit.
+    """
+    limit = context_limit(model)
+    prompt = len(builder.ids(passages))
+    tail = len(builder.answer_ids(answer)) if answer is not None else max_new_tokens
+    if limit and prompt + tail > limit:
+        raise ContextTooLongError(
+            f"the prompt with all {len(passages)} passages is {prompt:,} tokens + {tail:,} answer tokens, over the "
+            f"model's context limit of {limit:,} tokens: shorten the context (nothing was run or truncated)")
+
+
 def run_traceback(model: Any, tokenizer: Any, context: str | Sequence[str], question: str, *,
                   answer: str | None = None, config: TracebackConfig | None = None,
                   model_name: str = "", job: Progress | None = None) -> TracebackResult:
@@ -143,6 +170,8 @@ def run_traceback(model: Any, tokenizer: Any, context: str | Sequence[str], ques
 
     Raises:
         ValueError: bad segmentation / method / empty answer.
+        ContextTooLongError: the prompt with every passage and the answer is longer than the model's
+            context limit (refused: the model would see a truncated or out-of-range context).
         BudgetExceeded: the estimate or the run exceeds ``config.max_forward_passes``.
     """
     from analysis.probes.traceback.generate import generate_answer
@@ -150,6 +179,7 @@ def run_traceback(model: Any, tokenizer: Any, context: str | Sequence[str], ques
     cfg = config or TracebackConfig()
     passages = segment(context, cfg.segmentation)
     builder = PromptBuilder(tokenizer, question, cfg.template, use_chat=bool(getattr(tokenizer, "chat_template", None)))
+    check_fits(model, builder, passages, answer, cfg.max_new_tokens)
     estimate = cfg.estimate(len(passages))
     if cfg.refuses(len(passages)):
         raise BudgetExceeded(f"{cfg.method} on {len(passages)} passages needs about {estimate} forward passes, "
