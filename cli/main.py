@@ -16,6 +16,7 @@ import argparse
 import sys
 
 from cli import ingest, probe_heads, probe_niah, probe_trace
+from storage.db import StoreBusyError
 
 #: ``probe`` subcommand -> its module (``add_arguments(parser)``, ``main(args)``, ``HELP``, doc = epilog)
 PROBES = {"niah": probe_niah, "heads": probe_heads, "trace": probe_trace}
@@ -49,9 +50,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run_probe(name: str, argv: list[str], prog: str | None = None) -> int:
-    """Parse ``argv`` as ``longscope probe <name>`` and run it; returns the exit status."""
+    """Parse ``argv`` as ``longscope probe <name>`` and run it; returns the exit status (2, with the
+    same message as ``longscope ingest``, when another process holds the embedded store: every probe
+    opens its store before it computes anything, so no result is lost)."""
     args = probe_parser(name, prog).parse_args(argv)
-    return PROBES[name].main(args)
+    try:
+        return PROBES[name].main(args)
+    except StoreBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str] | None = None) -> int:

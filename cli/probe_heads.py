@@ -43,12 +43,13 @@ def options(args: argparse.Namespace) -> RetrievalHeadsOptions:
 def main(args: argparse.Namespace) -> int:
     """Detect (and check); prints the model, the not-run cells, the best heads. Returns the exit status."""
     opts = options(args)
+    store = None if args.no_store else open_store(args.db)  # busy store: refused before the model loads
     info = opts.load().info
     print(f"model: {info.name}: {info.n_layers} layers x {info.n_heads} heads ({info.n_kv_heads} KV), "
           f"context limit {info.context_limit}, {info.device}/{info.dtype}")
     try:
         with TqdmProgress("retrieval heads") as ctx:
-            out = run(opts, None if args.no_store else open_store(args.db), ctx)
+            out = run(opts, store, ctx)
     except NoSuccessfulSampleError as exc:
         print(f"error: 0 successful samples: {exc}", file=sys.stderr)
         return 1

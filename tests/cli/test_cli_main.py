@@ -69,3 +69,28 @@ def test_older_commands_keep_their_flags(module, flag):
     done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0 and f"python -m {module}" in done.stdout and flag in done.stdout
+
+
+def test_probe_commands_say_the_store_is_busy_and_compute_nothing(tmp_path, tiny_model_dir):
+    """While another process holds the embedded store (the app), a probe exits 2 with the ingest
+    command's message before loading or computing anything: no traceback, no lost result."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from storage.db import open_store
+
+    db = tmp_path / "held.duckdb"
+    held = open_store(db)
+    try:
+        root = Path(__file__).resolve().parents[2]
+        for argv in (["probe", "niah", "--model", str(tiny_model_dir), "--device", "cpu", "--lengths", "300",
+                      "--depths", "50", "--db", str(db)],
+                     ["probe", "heads", "--model", str(tiny_model_dir), "--device", "cpu", "--lengths", "300",
+                      "--depths", "50", "--db", str(db)]):
+            proc = subprocess.run([sys.executable, "-m", "cli.main", *argv], capture_output=True, text=True, cwd=root,
+                                  env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
+            assert proc.returncode == 2, proc.stderr[-800:]
+            assert "database is busy" in proc.stderr and "Traceback" not in proc.stderr
+    finally:
+        held.close()
