@@ -111,6 +111,7 @@ def run_sweep(lm, haystack: str, needle: NeedleTemplate, lengths: list[int], dep
                                    "recall": res.recall, "template": prompt.template,
                                    "depth_tokens": prompt.depth_tokens, "haystack_tokens": prompt.haystack_tokens,
                                    "actual_depth_percent": round(prompt.actual_depth_percent, 3),
+                                   **prompt.meta,  # placement (sentence boundary | token position), depth_warning
                                    "needle_span": list(prompt.needle_span), "answer_span": list(prompt.answer_span),
                                    "stopped_by": res.generation.stopped_by,
                                    "seconds": round(time.time() - t0, 3),
