@@ -9,7 +9,7 @@ Two steps so the app can show a preview before anything is stored:
 
 Command line::
 
-    python -m storage.ingest PATH... [--db FILE] [--model NAME]
+    python -m storage.ingest PATH... [--store FILE_OR_DUCKLAKE_URL] [--data-path DIR] [--model NAME]
 
 prints one line per file and exits 1 if any file failed.
 """
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from storage import writer
-from storage.db import Store, StoreBusyError, open_store
+from storage.db import Store, StoreBusyError, add_store_options, store_from_args
 from storage.importers import registry
 from storage.importers.source import FormatError, SourceFile
 from storage.plan import DUPLICATE, ERROR, READY, REPEATED, SKIPPED, FileOutcome, IngestPlan, PlannedRun
@@ -110,10 +110,16 @@ def commit(
     for key, scale in scales.items():
         if scale not in SCALES:
             raise ValueError(f"unknown score scale {scale!r} for run {key}")
-    written: dict[str, int] = {}
     formats = {o.sha256: o.format for o in plan.files if o.sha256}
-    with store.transaction() as cur:
+
+    def write(cur) -> dict[str, int]:
+        # identity is read again inside the (cross-client serialised, retried) transaction: a file or
+        # run another client stored since prepare() is skipped or appended to, never stored twice
+        written: dict[str, int] = {}
         already = writer.known_file_ids(store, list(plan.file_data), cur=cur)
+        existing = writer.run_ids_by_key(store, list(plan.runs), cur=cur)
+        for key, run in plan.runs.items():
+            run.existing_run_id = existing.get(key)
         batch = []  # new runs without NIAH trials: written together (one run per row of a table)
         for key, run in plan.runs.items():
             parts = [p for p in run.parts if p.file_id not in already]
@@ -128,7 +134,8 @@ def commit(
             else:
                 written[key] = writer.write_run(cur, **item, uploaded_by=uploaded_by, formats=formats)
         written.update(writer.write_new_runs(cur, batch, uploaded_by=uploaded_by, formats=formats))
-    return written
+        return written
+    return store.write(write)
 
 
 def ingest_paths(paths: list[str | Path], store: Store, model: str | None = None) -> tuple[IngestPlan, dict[str, int]]:
@@ -153,11 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the exit status (0 = every file ingested or already there)."""
     ap = argparse.ArgumentParser(prog="python -m storage.ingest", description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="+", metavar="PATH", help="result files, folders (recursive) or .zip archives")
-    ap.add_argument("--db", help="DuckDB file (default: $LONGSCOPE_DB or data/longscope.duckdb)")
+    add_store_options(ap)
     ap.add_argument("--model", help="model name for every run read (needed when a file has none)")
     args = ap.parse_args(argv)
     try:
-        store = open_store(args.db)
+        store = store_from_args(args)
     except StoreBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
