@@ -19,6 +19,7 @@ back and run again (:mod:`storage.conflicts`), so nothing is lost and nothing is
 """
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -29,14 +30,16 @@ from typing import Callable, Iterator, TypeVar
 
 import duckdb
 
+from storage.catalog_lock import CatalogLock, catalog_dsn
 from storage.conflicts import MAX_ATTEMPTS, StoreConflictError, backoff_seconds, is_conflict
 from storage.extensions import load_extensions
 from storage.ids import claim_write
 from storage.migrations import apply_migrations
 
 DEFAULT_DB = Path("data") / "longscope.duckdb"
-#: name the team store is attached under (``USE``d by every cursor, so queries name tables plainly)
+#: prefix of the name a team store is attached under (every cursor ``USE``s it: queries name tables plainly)
 LAKE = "longscope"
+_ALIASES = itertools.count(1)
 T = TypeVar("T")
 
 
@@ -104,11 +107,16 @@ class Store:
     def __init__(self, location: Path | str, data_path: str | None = None):
         self.path = str(location)
         self.team = is_team_store(self.path)
+        #: catalog name the team store is attached under (``USE``d by every cursor)
+        self.alias = f"{LAKE}_{next(_ALIASES)}"
         self.data_path = data_path
         self.write_lock = threading.RLock()
         self.stats = WriteStats()
         self._local = threading.local()
         self._con = self._connect_team() if self.team else self._connect_file()
+        dsn = catalog_dsn(self.path)
+        #: team store on PostgreSQL: writers of all clients queue on an advisory lock (storage/catalog_lock.py)
+        self._queue = CatalogLock(dsn) if dsn else None
         with self.write_lock:
             apply_migrations(self.cursor())
 
@@ -126,18 +134,14 @@ class Store:
             raise
 
     def _connect_team(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect()
-        names = ["ducklake", "postgres"] if self.path.startswith("ducklake:postgres:") else ["ducklake"]
-        if self.data_path and self.data_path.startswith(("s3://", "gs://", "r2://", "http://", "https://")):
-            names.append("httpfs")
-        load_extensions(con, names)
+        con = _lake_instance(self.path, self.data_path)
         options = f" (DATA_PATH {_quote(self.data_path)})" if self.data_path else ""
         try:
-            con.execute(f"ATTACH {_quote(self.path)} AS {LAKE}{options}")
+            con.execute(f"ATTACH {_quote(self.path)} AS {self.alias}{options}")
         except duckdb.Error as exc:
             raise StoreBusyError(f"cannot open the team store {self.path} (data path {self.data_path or 'as stored'})"
                                  f": {exc}") from exc
-        con.execute(f"USE {LAKE}")
+        con.execute(f"USE {self.alias}")
         return con
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -146,7 +150,7 @@ class Store:
         if cur is None:
             cur = self._con.cursor()
             if self.team:
-                cur.execute(f"USE {LAKE}")
+                cur.execute(f"USE {self.alias}")
             self._local.cursor = cur
         return cur
 
@@ -165,8 +169,10 @@ class Store:
             with self.write_lock:
                 cur = self.cursor()
                 start = time.perf_counter()
-                cur.execute("BEGIN TRANSACTION")
+                if self._queue:
+                    self._queue.acquire()
                 try:
+                    cur.execute("BEGIN TRANSACTION")
                     claim_write(cur)
                     result = fn(cur)
                     cur.execute("COMMIT")
@@ -179,6 +185,9 @@ class Store:
                     self.stats.commits += 1
                     self.stats.seconds.append(time.perf_counter() - start)
                     return result
+                finally:
+                    if self._queue:
+                        self._queue.release()
             time.sleep(backoff_seconds(attempt))
         raise StoreConflictError(f"{self.path}: the write still conflicted with other clients' writes after "
                                  f"{MAX_ATTEMPTS} attempts; nothing of it was stored, try again")
@@ -190,8 +199,10 @@ class Store:
         :class:`StoreConflictError` (nothing stored)."""
         with self.write_lock:
             cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
+            if self._queue:
+                self._queue.acquire()
             try:
+                cur.execute("BEGIN TRANSACTION")
                 claim_write(cur)
                 yield cur
                 cur.execute("COMMIT")
@@ -201,12 +212,36 @@ class Store:
                     raise StoreConflictError(f"{self.path}: another client wrote at the same time; "
                                              f"nothing was stored, try again ({exc})") from exc
                 raise
+            finally:
+                if self._queue:
+                    self._queue.release()
 
     def close(self) -> None:
         """Close the handle and forget it in the process cache."""
         with _CACHE_LOCK:
             _CACHE.pop(self.path, None)
+        if self._queue:
+            self._queue.close()
+        if self.team:
+            self._con.execute(f"USE memory; DETACH {self.alias}")
         self._con.close()
+
+
+_LAKE: duckdb.DuckDBPyConnection | None = None
+_LAKE_LOCK = threading.Lock()
+
+
+def _lake_instance(location: str, data_path: str | None) -> duckdb.DuckDBPyConnection:
+    """A new connection to the process's one in-memory DuckDB instance for team stores, with the
+    extensions loaded once (loading them costs about a second per DuckDB instance)."""
+    global _LAKE
+    with _LAKE_LOCK:
+        if _LAKE is None:
+            _LAKE = duckdb.connect()
+            load_extensions(_LAKE, ["ducklake", "postgres"])
+        if data_path and data_path.startswith(("s3://", "gs://", "r2://", "http://", "https://")):
+            load_extensions(_LAKE, ["httpfs"])
+        return _LAKE.cursor()
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:

@@ -111,6 +111,8 @@ def commit(
         if scale not in SCALES:
             raise ValueError(f"unknown score scale {scale!r} for run {key}")
     formats = {o.sha256: o.format for o in plan.files if o.sha256}
+    if not plan.runs:
+        return {}  # nothing new (every file already stored or failed): no write transaction
 
     def write(cur) -> dict[str, int]:
         # identity is read again inside the (cross-client serialised, retried) transaction: a file or

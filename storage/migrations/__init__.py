@@ -37,7 +37,7 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 
 
 def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply every migration not yet recorded, each in its own transaction.
+    """Apply every migration not yet recorded, in order, all in one transaction (all or none).
 
     Safe when several clients of a team store start at once: a migration that conflicts with the
     same migration committed by another client is rolled back, and the list of applied ones is
@@ -49,18 +49,17 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     Raises:
         StoreConflictError: still conflicting after ``MAX_ATTEMPTS`` tries.
     """
-    applied: list[str] = []
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             _in_transaction(con, "CREATE TABLE IF NOT EXISTS schema_migrations ("
                                  " name VARCHAR NOT NULL, applied_at TIMESTAMP DEFAULT current_timestamp)")
             done = {r[0] for r in con.execute("SELECT name FROM schema_migrations").fetchall()}
-            for path in migration_files():
-                if path.name not in done:
-                    _in_transaction(con, path.read_text(encoding="utf-8")
-                                    + f"\n;INSERT INTO schema_migrations (name) VALUES ('{path.name}')")
-                    applied.append(path.name)
-            return applied
+            pending = [p for p in migration_files() if p.name not in done]
+            if pending:  # one transaction: a DuckLake commit costs catalog round trips
+                _in_transaction(con, "\n;".join(
+                    f"{p.read_text(encoding='utf-8')}\n;INSERT INTO schema_migrations (name) VALUES ('{p.name}')"
+                    for p in pending))
+            return [p.name for p in pending]
         except duckdb.Error as exc:
             if not is_conflict(exc):
                 raise
