@@ -12,7 +12,7 @@ larger grid later extends the same run.
 Command line::
 
     python -m analysis.probes.niah_sweep --model smollm2 --lengths 1024 2048 4096 --depths 0 50 100 \
-        [--needle passkey] [--trials 2] [--db FILE] [--export DIR]
+        [--needle passkey] [--trials 2] [--store FILE_OR_DUCKLAKE_URL] [--export DIR]
 
 ``--export DIR`` writes the run in gkamradt ``needlehaystack`` per-test JSON
 (``<model>_len_<L>_depth_<int(D*100)>_results.json``; docs/result_formats.md §4).
@@ -170,10 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from analysis.probes.jobs import TqdmContext
     from analysis.probes.models import load
-    from storage.db import open_store
+    from storage.db import store_from_args
 
     lm = load(args.model, device=args.device, trust_remote_code=args.trust_remote_code, allow_pickle=args.allow_pickle)
-    store = open_store(args.db)
+    store = store_from_args(args)
     ctx = TqdmContext("NIAH sweep")
     try:
         res = run_sweep(lm, store, load_haystack(args.haystack), BUILTIN[args.needle], args.lengths, args.depths,

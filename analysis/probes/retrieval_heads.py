@@ -9,7 +9,7 @@ threshold).
 Command line (same code path as the UI)::
 
     python -m analysis.probes.retrieval_heads --model smollm2 --lengths 1024 2048 --depths 0 50 100 \
-        [--needles passkey sf-sandwich] [--trials 1] [--db FILE] [--out FILE.csv]
+        [--needles passkey sf-sandwich] [--trials 1] [--store FILE_OR_DUCKLAKE_URL] [--out FILE.csv]
 
 ``--mask-k K`` then runs the masking check (top-K vs K random non-retrieval heads, ``--mask-draws``
 seeded draws) on the same grid. ``--out`` writes one row per head: ``layer, head, score, hits, samples`` (0-based layer and
@@ -149,7 +149,10 @@ def add_common_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--device", help="cuda | mps | cpu (default: best available)")
     ap.add_argument("--trust-remote-code", action="store_true")
     ap.add_argument("--allow-pickle", action="store_true", help="allow .bin pickle checkpoints")
-    ap.add_argument("--db", help="DuckDB store (default: $LONGSCOPE_DB or data/longscope.duckdb)")
+    ap.add_argument("--store", help="a .duckdb file or a team store's DuckLake URL "
+                                    "(default: $LONGSCOPE_STORE, $LONGSCOPE_DB or data/longscope.duckdb)")
+    ap.add_argument("--data-path", help="team store: Parquet data folder or bucket (default: $LONGSCOPE_DATA_PATH)")
+    ap.add_argument("--db", help="the embedded DuckDB file (same as --store FILE)")
 
 
 def load_haystack(path: str | None) -> str:
@@ -209,10 +212,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.out}")
     run_id = None
     if not args.no_store:
-        from storage.db import open_store
+        from storage.db import store_from_args
         from storage.probes import save_head_scores
 
-        run_id = save_head_scores(open_store(args.db), lm.info, res)
+        run_id = save_head_scores(store_from_args(args), lm.info, res)
         print(f"stored as probe run {run_id}")
     if args.mask_k:
         from analysis.probes.masking import random_heads, run_masking
@@ -231,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_store:
             from storage.probes import save_masking
 
-            print(f"masking stored as probe run {save_masking(open_store(args.db), lm.info, m, source_probe_id=run_id)}")
+            print(f"masking stored as probe run {save_masking(store_from_args(args), lm.info, m, source_probe_id=run_id)}")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Command line: ``python -m analysis.probes.traceback --model M --context FILE --question Q
 [--answer A] --method tracllm --k 5 [--segment paragraph|sentence|words100] [--out FILE.json]
-[--db FILE]``.
+[--store FILE_OR_DUCKLAKE_URL | --db FILE]``.
 
 ``--context`` is a text file (segmented by ``--segment``) or a JSON file holding a list of passage
 strings (used as given). Prints the cost estimate, then the answer and the top-K passages;
@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", help="cuda | mps | cpu (default: best available)")
     ap.add_argument("--out", type=Path, help="write the result JSON here")
     ap.add_argument("--db", type=Path, help="store the result in this DuckDB file")
+    ap.add_argument("--store", help="store the result in this store (a .duckdb file or a team store's DuckLake URL)")
+    ap.add_argument("--data-path", help="team store: Parquet data folder or bucket (default: $LONGSCOPE_DATA_PATH)")
     args = ap.parse_args(argv)
 
     try:
@@ -78,12 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{result.forward_passes} forward passes, {result.seconds:.1f} s", file=sys.stderr)
     if args.out:
         args.out.write_text(json.dumps(doc, indent=2), encoding="utf-8")
-    if args.db:
-        from storage.db import open_store
+    if args.db or args.store:
+        from storage.db import store_from_args
         from storage.traceback import save_traceback
 
-        tid = save_traceback(open_store(args.db), doc, context_hash=result.context_hash)
-        print(f"stored as traceback {tid} in {args.db}", file=sys.stderr)
+        store = store_from_args(args)
+        tid = save_traceback(store, doc, context_hash=result.context_hash)
+        print(f"stored as traceback {tid} in {store.path}", file=sys.stderr)
     return 0
 
 
