@@ -85,12 +85,14 @@ def store_from_args(args) -> "Store":
 
 @dataclass
 class WriteStats:
-    """What :meth:`Store.write` did in this process: commits, conflicting attempts retried, and
-    the seconds from BEGIN to a successful COMMIT of each write (for the benchmarks)."""
+    """What :meth:`Store.write` did in this process: commits, conflicting attempts retried, the
+    seconds from BEGIN to a successful COMMIT of each write, and the seconds each attempt waited in
+    the team's write queue (for the benchmarks)."""
 
     commits: int = 0
     retries: int = 0
     seconds: list[float] = field(default_factory=list)
+    queue_seconds: list[float] = field(default_factory=list)
 
 
 class Store:
@@ -171,6 +173,8 @@ class Store:
                 start = time.perf_counter()
                 if self._queue:
                     self._queue.acquire()
+                    self.stats.queue_seconds.append(time.perf_counter() - start)
+                    start = time.perf_counter()
                 try:
                     cur.execute("BEGIN TRANSACTION")
                     claim_write(cur)

@@ -59,6 +59,7 @@ def run_worker(store_url: str, data_path: str, files: list[str], out: str) -> No
             errors.append(f"{type(exc).__name__}: {exc}")
     Path(out).write_text(json.dumps({"ingests": len(files), "runs_written": written, "retries": store.stats.retries,
                                      "commits": store.stats.commits, "commit_seconds": store.stats.seconds,
+                                     "queue_seconds": store.stats.queue_seconds,
                                      "seconds": time.perf_counter() - start, "errors": errors}))
 
 
