@@ -40,7 +40,8 @@ class CatalogLock:
         for _ in range(2):
             try:
                 if self._conn is None or self._conn.closed:
-                    self._conn = psycopg.connect(self.dsn, autocommit=True, options=f"-c lock_timeout={WAIT_MS}")
+                    self._conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=10,
+                                                 options=f"-c lock_timeout={WAIT_MS}")
                 self._conn.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
                 self.held = True
                 return

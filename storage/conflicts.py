@@ -23,10 +23,7 @@ class StoreConflictError(RuntimeError):
 def is_conflict(exc: BaseException) -> bool:
     """True for DuckDB/DuckLake errors that mean "another transaction committed a conflicting change
     first": retrying the whole transaction is safe and will see that change."""
-    if not isinstance(exc, duckdb.Error):
-        return False
-    text = str(exc).lower()
-    return isinstance(exc, duckdb.TransactionException) or "conflict" in text
+    return isinstance(exc, duckdb.Error) and "conflict" in str(exc).lower()
 
 
 def backoff_seconds(attempt: int) -> float:

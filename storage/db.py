@@ -115,12 +115,20 @@ class Store:
         self.write_lock = threading.RLock()
         self.stats = WriteStats()
         self._local = threading.local()
-        self._con = self._connect_team() if self.team else self._connect_file()
         dsn = catalog_dsn(self.path)
         #: team store on PostgreSQL: writers of all clients queue on an advisory lock (storage/catalog_lock.py)
         self._queue = CatalogLock(dsn) if dsn else None
         with self.write_lock:
-            apply_migrations(self.cursor())
+            # clients starting together on a new team store queue too: DuckLake creates its catalog
+            # tables on the first ATTACH, and two at once collide in PostgreSQL
+            if self._queue:
+                self._queue.acquire()
+            try:
+                self._con = self._connect_team() if self.team else self._connect_file()
+                apply_migrations(self.cursor())
+            finally:
+                if self._queue:
+                    self._queue.release()
 
     def _connect_file(self) -> duckdb.DuckDBPyConnection:
         if self.path != ":memory:":
@@ -216,6 +224,20 @@ class Store:
                     raise StoreConflictError(f"{self.path}: another client wrote at the same time; "
                                              f"nothing was stored, try again ({exc})") from exc
                 raise
+            finally:
+                if self._queue:
+                    self._queue.release()
+
+    def checkpoint(self) -> None:
+        """Maintenance: DuckDB's ``CHECKPOINT`` (embedded file), or DuckLake's (team store: moves
+        inlined rows into Parquet, merges small files, expires old snapshots, deletes files no
+        longer used; https://ducklake.select/docs/stable/duckdb/maintenance/checkpoint), taken in the
+        write queue so it does not race the team's writers."""
+        with self.write_lock:
+            if self._queue:
+                self._queue.acquire()
+            try:
+                self.cursor().execute("CHECKPOINT")
             finally:
                 if self._queue:
                     self._queue.release()

@@ -4,19 +4,22 @@ ingest leaving nothing, an old embedded file still opening, and the many-writers
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from storage.db import Store, default_db_path, is_team_store, open_store
-from storage.ids import allocate_ids
-from storage.ingest import commit, ingest_paths, prepare
+from storage.ids import ID_NAMES, allocate_ids
+from storage.ingest import commit, prepare
 from storage.importers.source import SourceFile
 from storage.migrations import migration_files
 from storage.runs import delete_run
 from tests.storage import team_stress
 
+ROOT = Path(__file__).resolve().parents[2]
 LEGACY_SQL = Path(__file__).parent / "fixtures" / "legacy_schema_0001_0004.sql"
 
 
@@ -66,6 +69,17 @@ def test_same_file_prepared_twice_is_stored_once(store):
     assert list(appended.values()) == [1]
 
 
+def test_checkpoint_keeps_every_row(store):
+    """Maintenance (DuckLake: inlined rows to Parquet, small files merged) changes no row."""
+    for k in range(3):
+        ingest_paths_from(store, [_niah(k), _niah(k, length=2000)])
+    heat = store.cursor().execute("SELECT run_id, context_length, score FROM niah_trials ORDER BY ALL").fetchall()
+    store.checkpoint()
+    assert store.cursor().execute("SELECT run_id, context_length, score FROM niah_trials ORDER BY ALL").fetchall() == heat
+    assert len(heat) == 6 and _count(store, "runs") == 3
+    assert list(commit(prepare([_niah(9)], store), store).values()) == [4]
+
+
 def test_failed_ingest_leaves_no_partial_run_and_no_used_id(store, monkeypatch):
     from storage import writer
 
@@ -89,6 +103,7 @@ def test_conflicting_commit_is_retried_not_lost(team_location):
     from the start, sees B's id, and both results are stored with distinct ids."""
     url, data = team_location
     a, b = Store(url, data), Store(url, data)
+    a._queue = b._queue = None  # writers that do not queue on the advisory lock (a notebook): the counter catches them
     attempts = []
 
     def a_write(cur):
@@ -123,6 +138,23 @@ def test_an_embedded_file_from_before_the_team_store_opens_and_keeps_counting(tm
     # after a reopen DuckDB reports a sequence's *next* value as last_value, so 3 may be skipped
     assert list(written.values())[0] in (3, 4)
     assert _count(store, "niah_trials") == 1
+    store.close()
+
+
+def test_clients_starting_together_create_the_schema_once(team_location):
+    """Three processes open a new team store at the same moment: each migration runs once (the
+    losers of the race are rolled back and find it applied), and all three start."""
+    url, data = team_location
+    code = ("from storage.db import open_store; s = open_store(%r, data_path=%r); "
+            "print(s.cursor().execute('SELECT count(*) FROM id_counters').fetchone()[0])" % (url, data))
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [e[-2000:] for _, e in outs]
+    assert [o.strip() for o, _ in outs] == [str(len(ID_NAMES) + 1)] * 3  # the id rows + 'writes', once
+    store = open_store(url, data_path=data)
+    names = [r[0] for r in store.cursor().execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()]
+    assert names == [p.name for p in migration_files()]
     store.close()
 
 
