@@ -5,7 +5,8 @@ side by side in one run, plus the many-writers stress figures.
     binary scores, plus RULER-like task scores) written through the real ingest commit into each
     backend; trials per second.
 (b) heatmap query: ``storage.trials.heatmap_cells`` over 1 run, 10 runs and every run (median of
-    ``--repeats`` after one warm-up); goal team <= 2x embedded.
+    ``--repeats`` after one warm-up), as ingested and after ``Store.checkpoint()`` (maintenance:
+    on the team store it merges the many small Parquet files); goal team <= 2x embedded.
 (c) stress: 8 processes x 50 ingests (distinct and duplicate files) + a heatmap reader on one team
     store (tests/storage/team_stress.py): runs/s, retries, p95 commit time, p95 queue wait.
 
@@ -61,11 +62,16 @@ def bench_backend(store, trials: int, repeats: int) -> dict:
         "SELECT DISTINCT run_id FROM niah_trials ORDER BY run_id").fetchall()]
     out = {"trials": int(n), "ingest_s": round(ingest_s, 2), "trials_per_s": round(n / ingest_s),
            "commits": store.stats.commits}
-    for label, pick in (("1_run", niah[:1]), ("10_runs", niah[:10]), ("all_runs", niah)):
-        cells = heatmap_cells(store, pick)
-        assert int(cells["n"].sum()) == store.cursor().execute(
-            "SELECT count(*) FROM niah_trials WHERE run_id IN (SELECT unnest(?))", [pick]).fetchone()[0]
-        out[f"heatmap_{label}_s"] = round(_median(lambda: heatmap_cells(store, pick), repeats), 4)
+    for stage in ("", "after_checkpoint_"):
+        if stage:
+            t = time.perf_counter()
+            store.checkpoint()  # maintenance (team store: inlined rows to Parquet, small files merged)
+            out["checkpoint_s"] = round(time.perf_counter() - t, 2)
+        for label, pick in (("1_run", niah[:1]), ("10_runs", niah[:10]), ("all_runs", niah)):
+            cells = heatmap_cells(store, pick)
+            assert int(cells["n"].sum()) == store.cursor().execute(
+                "SELECT count(*) FROM niah_trials WHERE run_id IN (SELECT unnest(?))", [pick]).fetchone()[0]
+            out[f"heatmap_{stage}{label}_s"] = round(_median(lambda: heatmap_cells(store, pick), repeats), 4)
     out["runs"] = runs
     return out
 

@@ -164,8 +164,8 @@ def test_eight_writers_and_a_reader_lose_nothing(team_location, tmp_path):
     run ids unique, no error reached a client."""
     url, data = team_location
     open_store(url, data_path=data).close()  # create the schema once (first-start races have their own test)
-    result = team_stress.run_stress(url, data, tmp_path, workers=8, ingests=50, n_runs=50)
-    paths = team_stress.write_files(tmp_path / "files", 50)
+    result = team_stress.run_stress(url, data, tmp_path, workers=8, ingests=50, n_runs=10)
+    paths = team_stress.write_files(tmp_path / "files", 10)
     taken = {p for w in range(8) for p in team_stress.worker_share(paths, w, 50)}
     runs_expected = {Path(p).parent.name for p in taken}
     assert [e for w in result["workers"] for e in w["errors"]] == [] and result["reader"]["errors"] == []
