@@ -158,6 +158,7 @@ def test_clients_starting_together_create_the_schema_once(team_location):
     store.close()
 
 
+@pytest.mark.stress
 def test_eight_writers_and_a_reader_lose_nothing(team_location, tmp_path):
     """8 processes x 50 ingests (every file ingested by several of them) into one team store while
     a reader process queries heatmaps: exactly the expected runs, files and trials, no duplicates,
