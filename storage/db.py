@@ -139,7 +139,8 @@ class Store:
             if "lock" in str(exc).lower():
                 raise StoreBusyError(
                     f"database is busy: {self.path} is held by another process (stop it, or point "
-                    f"LONGSCOPE_STORE at a team store that many processes share). DuckDB said: {exc}"
+                    f"LONGSCOPE_DB at another file, or LONGSCOPE_STORE at a team store that many processes "
+                    f"share). DuckDB said: {exc}"
                 ) from exc
             raise
 
