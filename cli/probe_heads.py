@@ -19,7 +19,7 @@ from cli.options import add_options, options_from
 from cli.progress import TqdmProgress
 from jobs.options import Haystack
 from jobs.retrieval_heads import NoSuccessfulSampleError, RetrievalHeadsOptions, run
-from storage.db import open_store
+from storage.db import add_store_options, store_from_args
 
 HELP = "retrieval-head detection on a NIAH grid, then optionally the masking check"
 OVERRIDES = {"haystack": {"type": Haystack.from_file, "metavar": "FILE"},
@@ -30,7 +30,7 @@ OVERRIDES = {"haystack": {"type": Haystack.from_file, "metavar": "FILE"},
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     """The detection's options (:class:`RetrievalHeadsOptions`) and where the result goes."""
     add_options(ap, RetrievalHeadsOptions, overrides=OVERRIDES)
-    ap.add_argument("--db", metavar="FILE", help="DuckDB store (default: $LONGSCOPE_DB or data/longscope.duckdb)")
+    add_store_options(ap)
     ap.add_argument("--no-store", action="store_true", help="do not write the result to the DuckDB store")
     ap.add_argument("--out", metavar="FILE.csv", help="CSV with columns layer, head, score, hits, samples")
 
@@ -43,7 +43,7 @@ def options(args: argparse.Namespace) -> RetrievalHeadsOptions:
 def main(args: argparse.Namespace) -> int:
     """Detect (and check); prints the model, the not-run cells, the best heads. Returns the exit status."""
     opts = options(args)
-    store = None if args.no_store else open_store(args.db)  # busy store: refused before the model loads
+    store = None if args.no_store else store_from_args(args)  # busy store: refused before the model loads
     info = opts.load().info
     print(f"model: {info.name}: {info.n_layers} layers x {info.n_heads} heads ({info.n_kv_heads} KV), "
           f"context limit {info.context_limit}, {info.device}/{info.dtype}")

@@ -16,7 +16,7 @@ from cli.options import add_options, options_from
 from cli.progress import TqdmProgress
 from jobs.niah_sweep import NiahSweepOptions, export_needlehaystack, run
 from jobs.options import Haystack
-from storage.db import open_store
+from storage.db import add_store_options, store_from_args
 
 HELP = "live NIAH sweep: lengths x depths in the model's own tokenizer, stored as a run (resumable)"
 OVERRIDES = {"haystack": {"type": Haystack.from_file, "metavar": "FILE"},
@@ -26,7 +26,7 @@ OVERRIDES = {"haystack": {"type": Haystack.from_file, "metavar": "FILE"},
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     """The sweep's options (:class:`NiahSweepOptions`) and where the result goes."""
     add_options(ap, NiahSweepOptions, overrides=OVERRIDES)
-    ap.add_argument("--db", metavar="FILE", help="DuckDB store (default: $LONGSCOPE_DB or data/longscope.duckdb)")
+    add_store_options(ap)
     ap.add_argument("--export", metavar="DIR", help="also write needlehaystack per-test JSON files here")
 
 
@@ -38,7 +38,7 @@ def options(args: argparse.Namespace) -> NiahSweepOptions:
 def main(args: argparse.Namespace) -> int:
     """Run the sweep; prints the not-run cells and a summary. Returns the exit status."""
     opts = options(args)
-    store = open_store(args.db)
+    store = store_from_args(args)
     with TqdmProgress("NIAH sweep") as ctx:
         res = run(opts, store, ctx)
     for nr in res.not_run:

@@ -3,7 +3,7 @@
 Example::
 
     longscope probe trace --model smollm2 --context FILE --question Q [--answer A] --method tracllm --k 5 \\
-        [--segment paragraph|sentence|words100] [--out FILE.json] [--db FILE]
+        [--segment paragraph|sentence|words100] [--out FILE.json] [--db FILE | --store URL]
 
 ``--context`` is a text file (segmented by ``--segment``) or a JSON file holding a list of passage
 strings (used as given). Each method's own parameters have flags (the methods using one are named
@@ -23,7 +23,7 @@ from analysis.probes.traceback.methods.registry import METHODS, get_method
 from analysis.probes.traceback.segment import segment
 from cli.options import add_field, add_options, options_from
 from jobs.traceback import TracebackOptions, run
-from storage.db import open_store
+from storage.db import store_from_args
 
 HELP = "context traceback: score the context's passages by how much the answer depends on them"
 
@@ -89,6 +89,8 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                   unset=True)
     ap.add_argument("--out", type=Path, metavar="FILE.json", help="write the result JSON here")
     ap.add_argument("--db", type=Path, metavar="FILE", help="store the result in this DuckDB file")
+    ap.add_argument("--store", help="store the result in this store (a .duckdb file or a team store's DuckLake URL)")
+    ap.add_argument("--data-path", help="team store: Parquet data folder or bucket (default: $LONGSCOPE_DATA_PATH)")
 
 
 def options(args: argparse.Namespace) -> TracebackOptions:
@@ -117,7 +119,7 @@ def main(args: argparse.Namespace) -> int:
         opts = options(args)
         n = len(segment(opts.context, opts.segmentation))
         print(f"{n} passages; {opts.method} needs at most {opts.config().estimate(n)} forward passes", file=sys.stderr)
-        doc = run(opts, open_store(args.db) if args.db else None)
+        doc = run(opts, store_from_args(args) if (args.db or args.store) else None)
     except (OSError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -10,7 +10,7 @@ Two steps so the app can show a preview before anything is stored:
 
 Command line::
 
-    python -m storage.ingest PATH... [--db FILE] [--model NAME]
+    python -m storage.ingest PATH... [--store FILE_OR_DUCKLAKE_URL] [--data-path DIR] [--model NAME]
 
 prints one line per file and exits 1 if any file failed.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from storage import identity, writer
-from storage.db import Store, StoreBusyError, open_store
+from storage.db import Store, StoreBusyError, add_store_options, store_from_args
 from storage.importers import registry
 from storage.importers.source import FormatError, SourceFile
 from storage.plan import DUPLICATE, ERROR, READY, REPEATED, SKIPPED, FileOutcome, IngestPlan, PlannedRun
@@ -182,10 +182,19 @@ def commit(
         run.scale_override = {"scale": scale, "guessed": None if run.needs_scale else run.score_scale, "by": uploaded_by,
                               "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                               "rows": {t: len(v) for t, v in values.items()}}
-    written: dict[str, int] = {}
     formats = {o.file_id: o.format for o in plan.files if o.file_id}
-    with store.transaction() as cur:
+    if not plan.runs:
+        return {}  # nothing new (every file already stored or failed): no write transaction
+
+    def write(cur) -> dict[str, int]:
+        # identity is read again inside the (cross-client serialised, retried) transaction: a file or
+        # run another client stored since prepare() is skipped or appended to, never stored twice
+        written: dict[str, int] = {}
         already = writer.known_file_ids(store, list(plan.file_data), cur=cur)
+        existing = writer.run_ids_by_key(store, list(plan.runs), cur=cur)
+        for key, run in plan.runs.items():
+            if run.existing_run_id is None:  # another client created it since prepare(): append to it
+                run.existing_run_id = existing.get(key)
         batch = []  # new runs without NIAH trials: written together (one run per row of a table)
         for key, run in plan.runs.items():
             parts = [p for p in run.parts if p.file_id not in already]
@@ -202,7 +211,8 @@ def commit(
                 written[key] = writer.write_run(cur, **item, uploaded_by=uploaded_by, formats=formats,
                                                 override=scales.get(key))
         written.update(writer.write_new_runs(cur, batch, uploaded_by=uploaded_by, formats=formats))
-    return written
+        return written
+    return store.write(write)
 
 
 def ingest_paths(paths: list[str | Path], store: Store, model: str | None = None,
@@ -236,12 +246,12 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the exit status (0 = every file ingested or already there)."""
     ap = argparse.ArgumentParser(prog="python -m storage.ingest", description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="+", metavar="PATH", help="result files, folders (recursive) or .zip archives")
-    ap.add_argument("--db", help="DuckDB file (default: $LONGSCOPE_DB or data/longscope.duckdb)")
+    add_store_options(ap)
     ap.add_argument("--model", help="model name for every run read (needed when a file has none)")
     ap.add_argument("--scale", choices=list(SCALES), help="score scale of runs whose files cannot tell it")
     args = ap.parse_args(argv)
     try:
-        store = open_store(args.db)
+        store = store_from_args(args)
     except StoreBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ import pandas as pd
 
 from storage import writer
 from storage.db import Store
+from storage.ids import allocate_ids
 from storage.importers.parsed import ParsedFile
 from storage.json_column import from_json, to_json
 from storage.plan import PlannedRun
@@ -42,13 +43,15 @@ def _model_values(info: Any) -> list:
 def _insert_run(cur, kind: str, info: Any, config: dict, *, label: str | None = None, n_used=None, n_dropped=None,
                 source_probe_id=None, niah_run_id=None) -> int:
     vals = _model_values(info)
-    return int(cur.execute(
-        "INSERT INTO probe_runs (kind, label, model, model_name, n_layers, n_heads, n_kv_heads, context_limit,"
+    probe_id = allocate_ids(cur, "probe_id")
+    cur.execute(
+        "INSERT INTO probe_runs (probe_id, kind, label, model, model_name, n_layers, n_heads, n_kv_heads, context_limit,"
         " device, dtype, n_used, n_dropped, source_probe_id, niah_run_id, longscope_version, config)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING probe_id",
-        [kind, label or f"{vals[1] or vals[0]} {kind.replace('_', ' ')}", *vals, n_used, n_dropped,
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [probe_id, kind, label or f"{vals[1] or vals[0]} {kind.replace('_', ' ')}", *vals, n_used, n_dropped,
          source_probe_id, niah_run_id, longscope_version(), to_json(config)],
-    ).fetchone()[0])
+    )
+    return probe_id
 
 
 def _insert_trials(cur, probe_id: int, rows: list[dict]) -> None:
@@ -69,19 +72,20 @@ def save_head_scores(store: Store, info: Any, result: Any, label: str | None = N
     ``trials``, ``not_run``, ``config``); returns its ``probe_id``."""
     df = result.frame()
     config = {**result.config, "not_run": result.not_run}
-    with store.transaction() as cur:
+    def write(cur) -> int:
         pid = _insert_run(cur, "retrieval_heads", info, config, label=label, n_used=result.n_used,
                           n_dropped=result.n_dropped)
         cur.executemany("INSERT INTO probe_head_scores VALUES (?, ?, ?, ?, ?, ?)",
                         [[pid, int(r.layer), int(r.head), float(r.score), int(r.hits), int(r.samples)]
                          for r in df.itertuples()])
         _insert_trials(cur, pid, [{**t, "condition": "detection"} for t in result.trials])
-    return pid
+        return pid
+    return store.write(write)
 
 
 def save_masking(store: Store, info: Any, result: Any, source_probe_id: int | None, label: str | None = None) -> int:
     """Store a masking check (``MaskingResult``-like: ``rows`` DataFrame, ``heads``, ``config``)."""
-    with store.transaction() as cur:
+    def write(cur) -> int:
         pid = _insert_run(cur, "masking", info, result.config, label=label, source_probe_id=source_probe_id)
         _insert_trials(cur, pid, result.rows.to_dict("records"))
         heads = []
@@ -90,7 +94,8 @@ def save_masking(store: Store, info: Any, result: Any, source_probe_id: int | No
             heads += [[pid, cond, int(draw or 0), int(l), int(h)] for l, h in hs]
         if heads:
             cur.executemany("INSERT INTO probe_masked_heads VALUES (?, ?, ?, ?, ?)", heads)
-    return pid
+        return pid
+    return store.write(write)
 
 
 def list_probe_runs(store: Store, kind: str | None = None) -> pd.DataFrame:
@@ -168,20 +173,22 @@ def write_sweep_cell(store: Store, run_key: str, *, model: str, label: str, toke
     part = ParsedFile(format=SWEEP_FORMAT, run_key=run_key, benchmark="niah", score_scale="binary",
                       length_unit="tokens", model=model, model_source="probe", evaluator="exact match (0/1)",
                       tokenizer=tokenizer, config=config, niah_trials=trials.assign(source_file="probe"))
-    with store.transaction() as cur:
+    def write(cur) -> int:
         existing = cur.execute("SELECT run_id FROM runs WHERE run_key = ?", [run_key]).fetchone()
         run = PlannedRun(run_key, [part], None if existing is None else int(existing[0]))
         return writer.write_run(cur, run, [part], [], model=model, model_source="probe", label=label,
                                 scale="binary", uploaded_by=None, formats={})
+    return store.write(write)
 
 
 def update_run_config(store: Store, run_id: int, updates: dict) -> None:
     """Merge ``updates`` into a run's JSON config (e.g. the sweep's "not run" cells)."""
-    with store.transaction() as cur:
+    def write(cur) -> None:
         row = cur.execute("SELECT config FROM runs WHERE run_id = ?", [run_id]).fetchone()
         cfg = from_json(row[0] if row else None, {})
         cfg.update(updates)
         cur.execute("UPDATE runs SET config = ? WHERE run_id = ?", [to_json(cfg), run_id])
+    store.write(write)
 
 
 def sweep_runs(store: Store) -> pd.DataFrame:

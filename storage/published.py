@@ -11,6 +11,7 @@ import math
 import pandas as pd
 
 from storage.db import Store
+from storage.ids import allocate_ids
 from storage.scales import SCALES
 
 COLUMNS = ["benchmark", "model", "aliases", "setting", "task", "tasks", "length_label", "length_value", "value",
@@ -55,11 +56,13 @@ def save_published(store: Store, rows: pd.DataFrame, origin: str, entered_by: st
     if not clean:
         return 0
     df = pd.DataFrame(clean, columns=COLUMNS)
-    with store.transaction() as cur:
-        cur.register("_new_published", df)
-        cur.execute(f"""INSERT INTO published_numbers ({', '.join(COLUMNS)}, entered_by)
-                        SELECT {', '.join(COLUMNS)}, ? FROM _new_published""", [entered_by])
+    def write(cur) -> None:
+        first = allocate_ids(cur, "published_id", len(df))
+        cur.register("_new_published", df.assign(published_id=range(first, first + len(df))))
+        cur.execute(f"""INSERT INTO published_numbers (published_id, {', '.join(COLUMNS)}, entered_by)
+                        SELECT published_id, {', '.join(COLUMNS)}, ? FROM _new_published""", [entered_by])
         cur.unregister("_new_published")
+    store.write(write)
     return len(clean)
 
 
@@ -73,11 +76,12 @@ def delete_published(store: Store, published_ids: list[int]) -> int:
     """Delete stored published numbers by id; returns how many were deleted."""
     if not published_ids:
         return 0
-    with store.transaction() as cur:
+    def write(cur) -> int:
         n = cur.execute("SELECT count(*) FROM published_numbers WHERE published_id IN (SELECT unnest(?))",
                         [list(map(int, published_ids))]).fetchone()[0]
         cur.execute("DELETE FROM published_numbers WHERE published_id IN (SELECT unnest(?))", [list(map(int, published_ids))])
-    return int(n)
+        return int(n)
+    return store.write(write)
 
 
 def _text(x) -> str | None:

@@ -83,9 +83,12 @@ def rename_run(store: Store, run_id: int, label: str) -> None:
     label = label.strip()
     if not label:
         raise ValueError("a run label cannot be empty")
-    with store.transaction() as cur:
-        n = cur.execute("UPDATE runs SET label = ? WHERE run_id = ? RETURNING run_id", [label, run_id]).fetchall()
-    if not n:
+    def write(cur) -> int:
+        if not cur.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]:
+            return 0
+        cur.execute("UPDATE runs SET label = ? WHERE run_id = ?", [label, run_id])
+        return 1
+    if not store.write(write):
         raise ValueError(f"no run with id {run_id}")
 
 
@@ -94,7 +97,7 @@ def delete_run(store: Store, run_id: int) -> None:
 
     Deleted files can be ingested again afterwards.
     """
-    with store.transaction() as cur:
+    def write(cur) -> None:
         for table in ("niah_trials", "task_scores", "samples"):
             cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
         cur.execute(
@@ -105,6 +108,7 @@ def delete_run(store: Store, run_id: int) -> None:
         )
         cur.execute("DELETE FROM run_files WHERE run_id = ?", [run_id])
         cur.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+    store.write(write)
 
 
 def store_totals(store: Store) -> dict[str, int]:

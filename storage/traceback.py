@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from storage.db import Store
+from storage.ids import allocate_ids
 from storage.json_column import from_json, to_json
 
 
@@ -34,19 +35,21 @@ def save_traceback(store: Store, doc: dict[str, Any], *, context_hash: str, labe
     cfg = doc.get("config") or {}
     passages = doc["passages"]
     scores = [p.get("score") for p in passages]
-    with store.transaction() as cur:
-        tid = cur.execute(
-            "INSERT INTO traceback_runs (model, question, answer, answer_source, context_hash, segmentation,"
+    def write(cur) -> int:
+        tid = allocate_ids(cur, "traceback_id")
+        cur.execute(
+            "INSERT INTO traceback_runs (traceback_id, model, question, answer, answer_source, context_hash, segmentation,"
             " method, k, n_passages, top_k, forward_passes, seconds, config, faithfulness, label)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING traceback_id",
-            [doc["model"], doc["question"], doc["answer"], doc.get("answer_source", "given"), context_hash,
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [tid, doc["model"], doc["question"], doc["answer"], doc.get("answer_source", "given"), context_hash,
              cfg.get("segmentation", "passages"), doc["method"], int(cfg.get("k", len(doc["top_k"]))),
              len(passages), to_json(doc["top_k"]), int(doc["forward_passes"]), float(doc["seconds"]),
              to_json(cfg), to_json(doc.get("faithfulness")), label],
-        ).fetchone()[0]
+        )
         rows = [(tid, p["index"], p["text"], s, r) for p, s, r in zip(passages, scores, _ranks(scores))]
         cur.executemany("INSERT INTO traceback_passages VALUES (?, ?, ?, ?, ?)", rows)
-    return int(tid)
+        return tid
+    return store.write(write)
 
 
 def list_tracebacks(store: Store) -> pd.DataFrame:
@@ -114,6 +117,7 @@ def compare_scores(store: Store, traceback_ids: list[int]) -> pd.DataFrame:
 
 def delete_traceback(store: Store, traceback_id: int) -> None:
     """Delete one stored traceback and its passages."""
-    with store.transaction() as cur:
+    def write(cur) -> None:
         cur.execute("DELETE FROM traceback_passages WHERE traceback_id = ?", [traceback_id])
         cur.execute("DELETE FROM traceback_runs WHERE traceback_id = ?", [traceback_id])
+    store.write(write)

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from storage.db import Store
+from storage.ids import allocate_ids
 from storage.importers.parsed import NIAH_COLUMNS, SAMPLE_COLUMNS, TASK_SCORE_COLUMNS, ParsedFile
 from storage.importers.source import SourceFile
 from storage.json_column import to_json
@@ -27,6 +28,17 @@ def known_file_ids(store: Store, ids: list[str], cur: duckdb.DuckDBPyConnection 
     return dict(rows)
 
 
+def run_ids_by_key(store: Store, keys: list[str], cur: duckdb.DuckDBPyConnection | None = None) -> dict[str, int]:
+    """``{run_key: run_id}`` of the runs that exist."""
+    if not keys:
+        return {}
+    rows = (cur or store.cursor()).execute("SELECT run_key, run_id FROM runs WHERE run_key IN (SELECT unnest(?))", [keys]).fetchall()
+    return dict(rows)
+
+
+#: a file feeding several runs or batches is stored once (DuckLake has no PRIMARY KEY to ignore on;
+#: the write transaction is serialised across clients, see storage/ids.py)
+NEW_FILES_ONLY = "WHERE file_id NOT IN (SELECT file_id FROM files)"
 
 
 def _arrow_column(values: pd.Series) -> pa.Array:
@@ -96,14 +108,15 @@ def write_run(
     """
     first = run.first
     if run.existing_run_id is None:
-        run_id = cur.execute(
-            """INSERT INTO runs (run_key, model, model_source, label, benchmark, harness, evaluator,
+        run_id = allocate_ids(cur, "run_id")
+        cur.execute(
+            """INSERT INTO runs (run_id, run_key, model, model_source, label, benchmark, harness, evaluator,
                                  score_scale, length_unit, tokenizer, config)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
-            [run.run_key, model, model_source, label or first.label or model or run.run_key, first.benchmark, first.format,
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [run_id, run.run_key, model, model_source, label or first.label or model or run.run_key, first.benchmark, first.format,
              first.evaluator, scale, first.length_unit, first.tokenizer,
              to_json({**run.config, "inferred": run.inferred, "notes": run.notes})],
-        ).fetchone()[0]
+        )
     else:
         run_id = run.existing_run_id
         scale = cur.execute("SELECT score_scale FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
@@ -118,8 +131,9 @@ def write_run(
         "size_bytes": pa.array([len(f.data) for f in files], pa.int64()),
     }))
     cur.execute(
-        """INSERT OR IGNORE INTO files (file_id, name, path, format, size_bytes, uploaded_by, sha256, path_facts)
-           SELECT file_id, name, path, format, size_bytes, ?, sha256, path_facts FROM _new_files""", [uploaded_by])
+        f"""INSERT INTO files (file_id, name, path, format, size_bytes, uploaded_by, sha256, path_facts)
+            SELECT file_id, name, path, format, size_bytes, ?, sha256, path_facts FROM _new_files {NEW_FILES_ONLY}""",
+        [uploaded_by])
     cur.execute("INSERT INTO run_files (run_id, file_id) SELECT ?, file_id FROM _new_files", [run_id])
     cur.unregister("_new_files")
 
@@ -214,12 +228,15 @@ def write_new_runs(cur: duckdb.DuckDBPyConnection, items: list[dict], *, uploade
         "tokenizer": [i["run"].first.tokenizer for i in items],
         "config": [to_json({**i["run"].config, "inferred": i["run"].inferred, "notes": i["run"].notes}) for i in items],
     })
+    first_id = allocate_ids(cur, "run_id", len(items))
+    ids = {i["run"].run_key: first_id + n for n, i in enumerate(items)}
+    runs = runs.append_column("run_id", pa.array(list(ids.values()), pa.int64()))
     cur.register("_new_runs", runs)
-    ids = dict(cur.execute(
-        """INSERT INTO runs (run_key, model, model_source, label, benchmark, harness, evaluator, score_scale,
+    cur.execute(
+        """INSERT INTO runs (run_id, run_key, model, model_source, label, benchmark, harness, evaluator, score_scale,
                              length_unit, tokenizer, config)
-           SELECT run_key, model, model_source, label, benchmark, harness, evaluator, score_scale, length_unit,
-                  tokenizer, config FROM _new_runs RETURNING run_key, run_id""").fetchall())
+           SELECT run_id, run_key, model, model_source, label, benchmark, harness, evaluator, score_scale, length_unit,
+                  tokenizer, config FROM _new_runs""")
     cur.unregister("_new_runs")
     files = {(f.file_id or f.sha256): f for i in items for f in i["files"]}
     cur.register("_new_files", pa.table({
@@ -229,8 +246,8 @@ def write_new_runs(cur: duckdb.DuckDBPyConnection, items: list[dict], *, uploade
         "sha256": [f.sha256 for f in files.values()],
         "path_facts": [to_json(f.path_facts if f.path_facts is not None else {}) for f in files.values()],
     }))
-    cur.execute("""INSERT OR IGNORE INTO files (file_id, name, path, format, size_bytes, uploaded_by, sha256, path_facts)
-                   SELECT file_id, name, path, format, size_bytes, ?, sha256, path_facts FROM _new_files""",
+    cur.execute(f"""INSERT INTO files (file_id, name, path, format, size_bytes, uploaded_by, sha256, path_facts)
+                    SELECT file_id, name, path, format, size_bytes, ?, sha256, path_facts FROM _new_files {NEW_FILES_ONLY}""",
                 [uploaded_by])
     cur.unregister("_new_files")
     pairs = sorted({(ids[i["run"].run_key], f.file_id or f.sha256) for i in items for f in i["files"]})

@@ -1,8 +1,6 @@
 -- Core results store: ingested files, runs and their rows.
-CREATE SEQUENCE IF NOT EXISTS run_id_seq START 1;
-
 CREATE TABLE IF NOT EXISTS files (
-    file_id      VARCHAR PRIMARY KEY,      -- sha256 of the file content (hex)
+    file_id      VARCHAR NOT NULL,         -- sha256 of the file content (hex)
     name         VARCHAR NOT NULL,         -- original file name
     path         VARCHAR,                  -- original path (inside a folder or zip) as given
     format       VARCHAR NOT NULL,         -- detected format id (see storage/importers)
@@ -12,8 +10,8 @@ CREATE TABLE IF NOT EXISTS files (
 );
 
 CREATE TABLE IF NOT EXISTS runs (
-    run_id       INTEGER PRIMARY KEY DEFAULT nextval('run_id_seq'),
-    run_key      VARCHAR NOT NULL UNIQUE,  -- identity used to merge files into one run
+    run_id       INTEGER NOT NULL,         -- storage/ids.py (unique across clients)
+    run_key      VARCHAR NOT NULL,         -- identity used to merge files into one run
     model        VARCHAR,                  -- model name as found (field, file name, folder) or given
     model_source VARCHAR,                  -- where `model` came from: field | file name | folder | user | probe
     label        VARCHAR NOT NULL,         -- user-editable display label
@@ -29,8 +27,7 @@ CREATE TABLE IF NOT EXISTS runs (
 
 CREATE TABLE IF NOT EXISTS run_files (
     run_id  INTEGER NOT NULL,
-    file_id VARCHAR NOT NULL,
-    PRIMARY KEY (run_id, file_id)
+    file_id VARCHAR NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS niah_trials (

@@ -1,8 +1,6 @@
 -- Live probes: retrieval-head detection, masking checks, and NIAH sweeps run inside LongScope.
-CREATE SEQUENCE IF NOT EXISTS probe_id_seq START 1;
-
 CREATE TABLE IF NOT EXISTS probe_runs (
-    probe_id          INTEGER PRIMARY KEY DEFAULT nextval('probe_id_seq'),
+    probe_id          INTEGER NOT NULL,
     kind              VARCHAR NOT NULL,      -- retrieval_heads | masking | niah_sweep
     created_at        TIMESTAMP NOT NULL DEFAULT current_timestamp,
     label             VARCHAR NOT NULL,
@@ -28,8 +26,7 @@ CREATE TABLE IF NOT EXISTS probe_head_scores (
     head      INTEGER NOT NULL,              -- 0-based query-head index
     score     DOUBLE NOT NULL,               -- retrieval score (Wu et al. 2024), mean over samples used
     hits      INTEGER NOT NULL,              -- distinct answer tokens copied, summed over samples used
-    samples   INTEGER NOT NULL,
-    PRIMARY KEY (probe_id, layer, head)
+    samples   INTEGER NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS probe_trials (

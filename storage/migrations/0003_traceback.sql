@@ -1,8 +1,6 @@
 -- Context traceback results (live probe): one row per run of one method, one row per passage.
-CREATE SEQUENCE IF NOT EXISTS traceback_id_seq START 1;
-
 CREATE TABLE IF NOT EXISTS traceback_runs (
-    traceback_id    INTEGER PRIMARY KEY DEFAULT nextval('traceback_id_seq'),
+    traceback_id    INTEGER NOT NULL,
     created_at      TIMESTAMP NOT NULL DEFAULT current_timestamp,
     model           VARCHAR NOT NULL,      -- model spec or name as picked
     question        VARCHAR NOT NULL,
@@ -26,6 +24,5 @@ CREATE TABLE IF NOT EXISTS traceback_passages (
     passage_index   INTEGER NOT NULL,
     text            VARCHAR NOT NULL,
     score           DOUBLE,                -- NULL: not scored (pruned by TracLLM's search)
-    rank            INTEGER,               -- 1-based rank among scored passages
-    PRIMARY KEY (traceback_id, passage_index)
+    rank            INTEGER                -- 1-based rank among scored passages
 );

@@ -1,8 +1,6 @@
 -- Published numbers entered by hand or read from a README / leaderboard table (kept across sessions).
-CREATE SEQUENCE IF NOT EXISTS published_id_seq START 1;
-
 CREATE TABLE IF NOT EXISTS published_numbers (
-    published_id  INTEGER PRIMARY KEY DEFAULT nextval('published_id_seq'),
+    published_id  INTEGER NOT NULL,
     benchmark     VARCHAR NOT NULL,          -- benchmark id, lower case (ruler, helmet, nolima, ...)
     model         VARCHAR NOT NULL,          -- model name as published
     aliases       VARCHAR,                   -- other names it matches, ';'-separated

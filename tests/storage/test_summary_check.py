@@ -58,16 +58,18 @@ def test_summary_within_rounding_is_not_flagged(store):
     assert run.summary_check == [] and not any("disagree" in n for n in run.notes)
 
 
-def test_length_degradation_page_warns_about_the_run(store, tmp_path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    from tests.factories import plain
-
+def test_length_degradation_page_warns_about_the_run(tmp_path, monkeypatch):
     from pathlib import Path
 
+    from streamlit.testing.v1 import AppTest
+
+    from storage.db import open_store
+    from tests.factories import plain
+
+    store = open_store(tmp_path / "page.duckdb")  # the app's embedded file
     commit(prepare([_summary(100.0), _samples(right=3, wrong=1)], store), store)
     store.close()
-    monkeypatch.setenv("LONGSCOPE_DB", str(tmp_path / "test.duckdb"))
+    monkeypatch.setenv("LONGSCOPE_DB", str(tmp_path / "page.duckdb"))
     at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "pages" / "length_degradation.py"),
                            default_timeout=60)
     at.query_params["runs"] = "1"
