@@ -8,4 +8,4 @@ def main(argv: list[str]) -> int:
     """Hand the arguments to ``storage.ingest.main`` (the same code as the Upload page)."""
     from storage.ingest import main as ingest_main
 
-    return ingest_main(argv)
+    return ingest_main(argv, prog="longscope ingest")

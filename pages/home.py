@@ -15,7 +15,11 @@ if runs.empty:
         "the folder names — RULER, LongBench, BABILong and InfiniteBench keep the model name only in the path), or\n"
         "2. point the command line at a folder:\n"
     )
-    st.code("python -m storage.ingest path/to/results/ [--model NAME] [--db data/longscope.duckdb]", language="bash")
+    st.code("longscope ingest path/to/results/ [--model NAME]", language="bash")
+    st.caption("While this app has the default embedded store (one DuckDB file) open, another process cannot "
+               "write to it: the command says \"database is busy\". Upload here instead, stop the app first, or "
+               "run the team store (`LONGSCOPE_STORE=ducklake:postgres:...`, README \"Team store\"), which "
+               "many processes write at once.")
     st.markdown("Then open the [NIAH heatmap](niah_heatmap) to explore a needle-in-a-haystack run.")
 else:
     c1, c2, c3, c4 = st.columns(4)

@@ -17,7 +17,7 @@ runs = data.runs(fp)
 runs = runs[runs["kind"] == "trials"]
 if runs.empty:
     st.info("No needle-in-a-haystack runs yet. Upload result files on the Upload & runs page, or run "
-            "`python -m storage.ingest PATH...`.")
+            "`longscope ingest PATH...`.")
     st.page_link("pages/upload.py", label="Upload results", icon=":material/upload_file:")
     st.stop()
 

@@ -142,7 +142,7 @@ st.divider()
 st.subheader("Stored runs")
 runs = display_frame(data.runs(fp), ["files"])  # bidi controls shown, not applied
 if runs.empty:
-    st.caption("No runs yet. Upload files above, or run `python -m storage.ingest PATH...`.")
+    st.caption("No runs yet. Upload files above, or run `longscope ingest PATH...`.")
     st.stop()
 
 view = runs.assign(

@@ -242,9 +242,9 @@ def ingest_paths(paths: list[str | Path], store: Store, model: str | None = None
     return plan, commit(plan, store, models=models, scales=scales)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m storage.ingest") -> int:
     """CLI entry point; returns the exit status (0 = every file ingested or already there)."""
-    ap = argparse.ArgumentParser(prog="python -m storage.ingest", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="+", metavar="PATH", help="result files, folders (recursive) or .zip archives")
     add_store_options(ap)
     ap.add_argument("--model", help="model name for every run read (needed when a file has none)")

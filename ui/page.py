@@ -18,7 +18,7 @@ import streamlit as st
 from storage.db import Store, StoreBusyError, default_db_path, open_store
 from storage.fingerprint import StoreFingerprint, store_fingerprint
 
-EMPTY_STORE = "The store is empty: add result files on **Upload & runs** (or `python -m storage.ingest PATH...`)."
+EMPTY_STORE = "The store is empty: add result files on **Upload & runs** (or `longscope ingest PATH...`)."
 
 
 def page_setup(title: str, caption: str | None = None, *, needs_runs: bool = False) -> tuple[Store, StoreFingerprint]:

@@ -27,4 +27,4 @@ def upload_limit_text(max_upload_mb: float | None = None) -> str:
             "reverse proxy in front of LongScope refused the file before it arrived (its body limit is smaller "
             f"than {mb:,.0f} MB): ask the administrator to raise it - for nginx `client_max_body_size {mb:.0f}m;` "
             "(README, *Deploying behind a reverse proxy*) - or ingest the file on the server with "
-            "`python -m storage.ingest PATH`.")
+            "`longscope ingest PATH`.")

@@ -60,7 +60,7 @@ def test_empty_store_message(page, tmp_path, monkeypatch):
     assert not at.exception, at.exception
     assert at.title[0].value != "LongScope"  # not the home page
     assert [i.value for i in at.info] == ["The store is empty: add result files on **Upload & runs** "
-                                          "(or `python -m storage.ingest PATH...`)."]
+                                          "(or `longscope ingest PATH...`)."]
 
 
 def test_length_degradation_shows_a_sweep_cell_added_after_the_first_render(tmp_path, monkeypatch):
