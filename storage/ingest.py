@@ -21,6 +21,8 @@ from pathlib import Path
 
 from storage import writer
 from storage.db import Store, StoreBusyError, open_store
+from storage.scope import Scope, resolve, target_workspace
+from storage.workspaces import claim_runs, owned_elsewhere
 from storage.importers import registry
 from storage.importers.source import FormatError, SourceFile
 from storage.plan import DUPLICATE, ERROR, READY, REPEATED, SKIPPED, FileOutcome, IngestPlan, PlannedRun
@@ -84,8 +86,12 @@ def commit(
     labels: dict[str, str] | None = None,
     scales: dict[str, str] | None = None,
     uploaded_by: str | None = None,
+    *,
+    scope: Scope | None = None,
+    workspace: str | None = None,
 ) -> dict[str, int]:
-    """Write every run of ``plan`` in one transaction.
+    """Write every run of ``plan`` in one transaction, into ``workspace`` (``storage.scope``: the
+    member role there is needed; new runs are stamped with it and the scope's identity).
 
     Args:
         models: run_key -> model name given by the user (overrides what the files say).
@@ -98,7 +104,10 @@ def commit(
     Raises:
         MissingModelError: a new run has no model name (nothing is written).
         ValueError: an unknown scale override.
+        NoAccessError: ``scope`` is not a member of the workspace, or a file would extend a run of
+            another workspace (nothing is written).
     """
+    ws = target_workspace(scope, workspace)
     models, labels, scales = models or {}, labels or {}, scales or {}
     missing = [k for k, r in plan.runs.items() if r.needs_model and not models.get(k) and r.existing_run_id is None]
     if missing:
@@ -113,6 +122,7 @@ def commit(
     written: dict[str, int] = {}
     formats = {o.sha256: o.format for o in plan.files if o.sha256}
     with store.transaction() as cur:
+        owned_elsewhere(cur, [r.existing_run_id for r in plan.runs.values() if r.existing_run_id is not None], ws)
         already = writer.known_file_ids(store, list(plan.file_data), cur=cur)
         batch = []  # new runs without NIAH trials: written together (one run per row of a table)
         for key, run in plan.runs.items():
@@ -128,6 +138,8 @@ def commit(
             else:
                 written[key] = writer.write_run(cur, **item, uploaded_by=uploaded_by, formats=formats)
         written.update(writer.write_new_runs(cur, batch, uploaded_by=uploaded_by, formats=formats))
+        claim_runs(cur, [i for k, i in written.items() if plan.runs[k].existing_run_id is None], ws,
+                   uploaded_by or resolve(scope).identity)
     return written
 
 
