@@ -4,10 +4,8 @@ Shown to everyone in the navigation; only admins of a workspace see (and change)
 and ``storage/`` refuses the others as well."""
 import streamlit as st
 
-from storage.audit import audit_log
-from storage.runs import deleted_runs, purge_deleted, restore_run, retention_days
-from storage.scope import ADMIN, ROLES, NoAccessError
-from storage.workspaces import create_workspace, list_workspaces, members, set_role
+from ui.admin import (ADMIN, ROLES, NoAccessError, audit_log, create_workspace, deleted_runs, list_workspaces, members,
+                      purge_deleted, restore_run, retention_days, set_role)
 from ui.page import page_setup
 
 store, fp = page_setup("Admin", "Workspace members and roles, the audit log, deleted runs.")

@@ -10,9 +10,11 @@ from analysis.probes.jobs import job_queue
 from analysis.probes.needles import BUILTIN, NeedleTemplate
 from ui import probe_data
 from ui.model_picker import job_panel, model_picker, parse_numbers, retrieval_heads_link
+from ui.auth import acting_as, run_as, writable_workspace
 from ui.page import page_setup
 
 store, fp = page_setup("Live NIAH sweep")
+write_ws = writable_workspace(fp.scope)  # None for a viewer: probes cannot be run
 st.caption("Context length × depth grid in the model's own tokenizer; needle at a sentence boundary; greedy "
            "decoding; score 0/1 exact match of the answer plus answer-word recall. Cells over the model's context "
            "limit are recorded as *not run*. Results become a run like any import (heatmap, depth, degradation pages).")
@@ -64,7 +66,7 @@ if picked:
     over = [n for n in lengths if n + max_new > limit]
     st.info(f"{len(lengths) * len(depths) * trials} trials"
             + (f" · not run (over the {limit:,}-token limit): {', '.join(map(str, over))}" if over else ""))
-    if st.button("Run sweep", type="primary", disabled=hay_choice == "Upload text" and haystack is None):
+    if st.button("Run sweep", type="primary", disabled=write_ws is None or (hay_choice == "Upload text" and haystack is None)):
         def work(job, p=picked, hs=haystack, nd=needle, ls=lengths, ds=depths, tr=int(trials), mn=int(max_new),
                  uc=use_chat, name=hay_name):
             from analysis.probes.haystack import builtin_corpus
@@ -74,7 +76,8 @@ if picked:
                             use_chat_template=uc, haystack_name=name, ctx=job)
             return res
 
-        job = job_queue().submit("niah-sweep", f"NIAH sweep · {picked.info.name}", work, device=picked.info.device)
+        job = job_queue().submit("niah-sweep", f"NIAH sweep · {picked.info.name}", run_as(work, fp.scope, write_ws),
+                                device=picked.info.device)
         st.session_state["niah_job"] = job.id
 
 
@@ -117,7 +120,8 @@ with e2:
         from analysis.probes.niah_sweep import export_needlehaystack
 
         with tempfile.TemporaryDirectory() as tmp:
-            paths = export_needlehaystack(store, rid, tmp, cfg.get("model_name") or row["model"])
+            with acting_as(fp.scope):  # the export reads the run's trials through storage.probes
+                paths = export_needlehaystack(store, rid, tmp, cfg.get("model_name") or row["model"])
             buf = io.BytesIO()
             with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
                 for p in paths:

@@ -10,9 +10,11 @@ from analysis.probes.jobs import job_queue
 from analysis.probes.needles import BUILTIN
 from ui import probe_data
 from ui.model_picker import job_panel, model_picker, parse_numbers
+from ui.auth import run_as, writable_workspace
 from ui.page import page_setup
 
 store, fp = page_setup("Retrieval heads")
+write_ws = writable_workspace(fp.scope)  # None for a viewer: probes cannot be run
 qp = st.query_params
 st.caption("Retrieval score of a head (Wu et al. 2024, arXiv 2404.15574): over NIAH samples the model answers "
            "correctly, at each decoding step the head *copies* when the argmax of its attention row lies in the "
@@ -50,7 +52,7 @@ with st.expander("Run a detection", expanded="model" in qp or probe_data.probe_r
     except ValueError:
         st.error("Lengths and depths must be numbers separated by commas")
         st.stop()
-    if picked and needles and st.button("Run detection", type="primary"):
+    if picked and needles and st.button("Run detection", type="primary", disabled=write_ws is None):
         def work(job, p=picked, nds=tuple(needles), ls=lengths, ds=depths, tr=int(trials), mn=int(max_new),
                  sr=float(success), rc=compat, mask=(int(k), int(draws), mode) if do_mask else None):
             from analysis.probes.haystack import builtin_corpus
@@ -74,7 +76,8 @@ with st.expander("Run a detection", expanded="model" in qp or probe_data.probe_r
                 out["masking_id"] = save_masking(store, lm.info, m, source_probe_id=pid)
             return out
 
-        job = job_queue().submit("retrieval-heads", f"Retrieval heads · {picked.info.name}", work, device=picked.info.device)
+        job = job_queue().submit("retrieval-heads", f"Retrieval heads · {picked.info.name}", run_as(work, fp.scope, write_ws),
+                                device=picked.info.device)
         st.session_state["rh_job"] = job.id
 
     def _done(job):

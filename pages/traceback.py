@@ -8,10 +8,12 @@ from analysis.probes.traceback.segment import LEVELS, segment
 from storage.traceback import save_traceback
 from ui import probe_data
 from ui.model_picker import job_panel, model_picker
+from ui.auth import run_as, writable_workspace
 from ui.page import page_setup
 from ui.traceback_view import render_result
 
 store, fp = page_setup("Context traceback")
+write_ws = writable_workspace(fp.scope)  # None for a viewer: probes cannot be run
 st.caption("Scores each passage by how much the model's answer depends on it: leave-one-out, Shapley, "
            "TracLLM (USENIX Security 2025), ContextCite (NeurIPS 2024), AttnTrace-style attention. "
            "A forward pass = one teacher-forced pass over prompt ⊕ answer with the model's chat template.")
@@ -95,7 +97,7 @@ if ready:
     st.info(f"{n} passages · {METHODS[method]} needs at most **{est:,} forward passes**"
             + (f" (budget {cfg.max_forward_passes:,})" if cfg.max_forward_passes else ""))
     over = cfg.max_forward_passes is not None and est > cfg.max_forward_passes and method != "tracllm"
-    if st.button("Run traceback", type="primary", disabled=over):
+    if st.button("Run traceback", type="primary", disabled=over or write_ws is None):
         def work(job, pm=picked, ctx=context, q=question, a=answer, conf=cfg):
             loaded = pm.load()
             res = run_traceback(loaded.model, loaded.tokenizer, ctx, q, answer=a, config=conf, model_name=pm.spec, job=job)
@@ -103,7 +105,8 @@ if ready:
             doc["traceback_id"] = save_traceback(store, doc, context_hash=res.context_hash)
             return doc
 
-        job = job_queue().submit("traceback", f"{METHODS[method]} · {question[:40]}", work, device=picked.info.device)
+        job = job_queue().submit("traceback", f"{METHODS[method]} · {question[:40]}", run_as(work, fp.scope, write_ws),
+                                device=picked.info.device)
         st.session_state["traceback_job"] = job.id
 else:
     st.caption("Give a model, a context, a question (and the answer if typed) to see the cost estimate.")

@@ -4,12 +4,10 @@ import streamlit as st
 
 from analysis.display_text import display_frame
 from ui import data, upload_preview
-from storage.scope import NoAccessError
-from storage.runs import retention_days
 from ui.page import page_setup
 from ui.upload_limits import upload_limit_text
-from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, commit, count_summary, delete_run,
-                        prepare, read_uploads, rename_run, supported_formats)
+from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, NoAccessError, commit, count_summary,
+                        delete_run, prepare, read_uploads, rename_run, retention_days, supported_formats)
 
 store, fp = page_setup("Upload & runs")
 scope = fp.scope

@@ -13,16 +13,20 @@ Roles per workspace, in increasing order (:data:`ROLES`):
 - ``member``: read, upload, run probes, rename / delete what they created;
 - ``admin``: everything in the workspace, manage its members, view the audit log, restore.
 
-With sign-in off (the default: one person on localhost, ``LONGSCOPE_AUTH`` unset or ``off``), a
-query given no scope runs as :func:`local_scope` (admin of every workspace), so the CLI and the
-single-user app behave as before. With sign-in on, a query given no scope raises
-:class:`NoAccessError`: nothing is read by accident without an identity.
+A query given no scope runs as the scope of the enclosing :func:`acting_as` block (a probe job
+runs its storage calls inside one, so code between the page and ``storage/`` needs no scope
+argument); else, with sign-in off (the default: one person on localhost, ``LONGSCOPE_AUTH`` unset
+or ``off``), as :func:`local_scope` (admin of every workspace), so the CLI and the single-user app
+behave as before. With sign-in on, a query given no scope raises :class:`NoAccessError`: nothing
+is read or written by accident without an identity.
 """
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 VIEWER, MEMBER, ADMIN = "viewer", "member", "admin"
 #: roles in increasing order of what they allow
@@ -111,14 +115,31 @@ def local_scope() -> Scope:
     return Scope(LOCAL_IDENTITY, ((DEFAULT_WORKSPACE, ADMIN),), every_workspace=True)
 
 
+_ACTING: ContextVar[tuple[Scope, str | None] | None] = ContextVar("longscope_acting_as", default=None)
+
+
+@contextmanager
+def acting_as(scope: Scope, workspace: str | None = None) -> Iterator[None]:
+    """Storage calls inside the block that get no ``scope`` use ``scope`` (and write new results
+    to ``workspace``); for a probe job, whose code between page and storage takes no scope."""
+    token = _ACTING.set((scope, workspace))
+    try:
+        yield
+    finally:
+        _ACTING.reset(token)
+
+
 def resolve(scope: Scope | None) -> Scope:
-    """``scope``, or :func:`local_scope` when none is given and sign-in is off.
+    """``scope``, else the one of the enclosing :func:`acting_as`, else :func:`local_scope` when
+    sign-in is off.
 
     Raises:
         NoAccessError: no scope given while sign-in is on.
     """
     if scope is not None:
         return scope
+    if _ACTING.get() is not None:
+        return _ACTING.get()[0]
     if sign_in_required():
         raise NoAccessError("sign-in is on (LONGSCOPE_AUTH): a signed-in scope is required")
     return local_scope()
@@ -170,7 +191,8 @@ def target_workspace(scope: Scope | None, workspace: str | None, role: str = MEM
         NoAccessError: the scope lacks the role.
     """
     scope = resolve(scope)
-    ws = workspace or (scope.workspaces[0] if len(scope.workspaces) == 1 and not scope.every_workspace
+    acting = _ACTING.get()
+    ws = workspace or (acting[1] if acting is not None else None) or (scope.workspaces[0] if len(scope.workspaces) == 1 and not scope.every_workspace
                        else DEFAULT_WORKSPACE)
     scope.require(ws, role)
     return ws

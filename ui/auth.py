@@ -10,8 +10,7 @@
 - ``users``: a users file with Argon2 hashes (:mod:`ui.users_file`); the sign-in lasts for the
   browser tab's session.
 
-:func:`require_scope` is the gate: ``ui.page.page_setup`` calls it before anything of the store is
-drawn, so a signed-out visitor sees the sign-in form and nothing else, on every page and every
+:func:`require_sign_in` is the gate: ``ui.page.page_setup`` calls it before anything is drawn, so a signed-out visitor sees the sign-in form and nothing else, on every page and every
 deep link. After an OIDC sign-in Streamlit returns to ``/``; the link the visitor opened is kept
 in the tab's ``sessionStorage`` and reopened (same page, same query string).
 """
@@ -21,11 +20,12 @@ import json
 import os
 import threading
 import time
+from typing import Callable
 
 import streamlit as st
 
 from storage.db import Store
-from storage.scope import Scope, auth_mode, local_scope
+from storage.scope import DEFAULT_WORKSPACE, MEMBER, NoAccessError, Scope, acting_as, auth_mode, local_scope
 from storage.workspaces import ensure_first_admin, scope_for
 
 _IDENTITY_KEY = "_longscope_identity"  # users mode: the signed-in name in st.session_state
@@ -48,19 +48,29 @@ def identity() -> str | None:
     return st.session_state.get(_IDENTITY_KEY)
 
 
-def require_scope(store: Store) -> Scope:
-    """The scope of the signed-in user; signed out, draws the sign-in form and stops the page.
+def require_sign_in() -> None:
+    """The gate: with sign-in on and nobody signed in, draw the sign-in form and stop the page
+    (before its title, so a signed-out visitor learns nothing, not even which page a link names)."""
+    if auth_mode() != "off" and identity() is None:
+        _sign_in_form()
+        st.stop()
+
+
+def signed_in_scope(store: Store) -> Scope:
+    """The scope of the signed-in user (call after :func:`require_sign_in`).
 
     With sign-in on, the first admin named by ``$LONGSCOPE_ADMIN`` is made admin of the
     ``default`` workspace (once, while it has none). A signed-in user with no role anywhere gets a
     scope that sees nothing (and a message saying whom to ask).
+
+    Raises:
+        NoAccessError: nobody is signed in while sign-in is on.
     """
     if auth_mode() == "off":
         return local_scope()
     who = identity()
     if who is None:
-        _sign_in_form()
-        st.stop()
+        raise NoAccessError("sign in first")
     ensure_first_admin(store)
     scope = scope_for(store, who)
     _account_box(scope)
@@ -153,3 +163,30 @@ def _return_after_sign_in() -> None:
           window.location.replace(to);
       }})();
     </script>""", unsafe_allow_javascript=True)
+
+
+def writable_workspace(scope: Scope) -> str | None:
+    """The workspace new results (uploads, probe runs) go to: the one where the user is member or
+    admin, or their pick in the sidebar when there are several; None for a viewer (with a note)."""
+    names = list_workspaces_for(scope)
+    writable = [w for w in names if scope.allows(w, MEMBER)]
+    if not writable:
+        st.info("Your role is viewer: you can browse results, not store new ones.", icon=":material/visibility:")
+        return None
+    if len(writable) == 1:
+        return writable[0]
+    return st.sidebar.selectbox("Workspace for new results", writable, key="_longscope_write_ws")
+
+
+def list_workspaces_for(scope: Scope) -> list[str]:
+    """The workspaces of ``scope`` (``default`` for the local user with sign-in off)."""
+    return [DEFAULT_WORKSPACE] if scope.every_workspace else list(scope.workspaces)
+
+
+def run_as(work: Callable, scope: Scope, workspace: str | None) -> Callable:
+    """``work(job)`` run as ``scope`` writing to ``workspace`` (``storage.scope.acting_as``): the
+    probe job's storage calls are filtered and stamped like the page's own."""
+    def scoped(job):
+        with acting_as(scope, workspace):
+            return work(job)
+    return scoped

@@ -21,7 +21,7 @@ from storage.db import Store, StoreBusyError, default_db_path, open_store
 from storage.fingerprint import StoreFingerprint, store_fingerprint
 from storage.runs import check_visible, count_visible
 from storage.scope import NoAccessError
-from ui.auth import require_scope
+from ui.auth import require_sign_in, signed_in_scope
 
 EMPTY_STORE = "The store is empty: add result files on **Upload & runs** (or `python -m storage.ingest PATH...`)."
 NO_ACCESS = "No access: this link names runs that are not in your workspaces (or were deleted)."
@@ -33,7 +33,7 @@ def page_setup(title: str, caption: str | None = None, *, needs_runs: bool = Fal
     """Start a page: title and caption, then the store and its fingerprint.
 
     Stops the page (``st.stop``) at the sign-in form when sign-in is on and nobody is signed in
-    (``ui.auth.require_scope``), with a readable message when another process holds the database
+    (``ui.auth.require_sign_in``), with a readable message when another process holds the database
     file (``$LONGSCOPE_DB`` or ``data/longscope.duckdb``), with :data:`NO_ACCESS` when the URL
     names runs (:data:`RUN_ID_PARAMS`) the visitor may not see, and, with ``needs_runs``, with
     :data:`EMPTY_STORE` and a link to the upload page when the store holds no run they may see.
@@ -43,15 +43,16 @@ def page_setup(title: str, caption: str | None = None, *, needs_runs: bool = Fal
         :mod:`ui.probe_data`; the store only to code that writes (probe jobs).
     """
     _leave_pages_folder_discovery()
+    require_sign_in()  # signed out with sign-in on: the sign-in form, and nothing of this page
+    st.title(title)
+    if caption:
+        st.caption(caption)
     try:
         store = open_store(default_db_path())
     except StoreBusyError as exc:
         st.error(str(exc), icon=":material/lock:")
         st.stop()
-    scope = require_scope(store)
-    st.title(title)
-    if caption:
-        st.caption(caption)
+    scope = signed_in_scope(store)
     fp = store_fingerprint(store)._replace(scope=scope)
     linked = [int(x) for key in RUN_ID_PARAMS for x in str(st.query_params.get(key) or "").split(",") if x.strip().isdigit()]
     try:
