@@ -10,6 +10,7 @@ from analysis.probes.jobs import job_queue
 from analysis.probes.needles import BUILTIN, NeedleTemplate
 from ui import probe_data
 from ui.model_picker import job_panel, model_picker, parse_numbers, retrieval_heads_link
+from analysis.probes.model_policy import check_text_size, max_upload_mb
 from ui.auth import acting_as, run_as, writable_workspace
 from ui.page import page_setup
 
@@ -50,9 +51,16 @@ h1, h2 = st.columns(2)
 hay_choice = h1.radio("Haystack", ["Built-in neutral corpus", "Upload text"], horizontal=True)
 haystack, hay_name = None, "builtin"
 if hay_choice == "Upload text":
-    up = h2.file_uploader("UTF-8 text (paragraphs separated by blank lines)", type=["txt", "md"])
+    up = h2.file_uploader("UTF-8 text (paragraphs separated by blank lines)", type=["txt", "md"],
+                          max_upload_size=max_upload_mb("haystack"))
     if up:
-        haystack, hay_name = up.getvalue().decode("utf-8", errors="replace"), up.name
+        text = up.getvalue().decode("utf-8", errors="replace")
+        try:
+            check_text_size(text, "haystack")  # size limits: analysis.probes.model_policy
+        except ValueError as exc:
+            st.error(f"{up.name}: {exc}")
+        else:
+            haystack, hay_name = text, up.name
 template = st.radio("Prompt", ["Chat template when the model has one", "Plain prompt"], horizontal=True)
 use_chat = None if template.startswith("Chat") else False
 

@@ -8,6 +8,7 @@ from analysis.probes.traceback.segment import LEVELS, segment
 from storage.traceback import save_traceback
 from ui import probe_data
 from ui.model_picker import job_panel, model_picker
+from analysis.probes.model_policy import check_text_size, max_upload_mb
 from ui.auth import run_as, writable_workspace
 from ui.page import page_setup
 from ui.traceback_view import render_result
@@ -52,7 +53,7 @@ if source == "NIAH trial of a live sweep":
 elif source == "Paste text":
     context = st.text_area("Context", height=200, placeholder="Paste the context the model answered from")
 elif source == "Upload a text file":
-    up = st.file_uploader("Text file", type=["txt", "md"])
+    up = st.file_uploader("Text file", type=["txt", "md"], max_upload_size=max_upload_mb("context"))
     context = up.getvalue().decode("utf-8", errors="replace") if up else ""
 else:
     context = [ln for ln in st.text_area("Passages, one per line", height=200).splitlines() if ln.strip()]
@@ -87,6 +88,11 @@ with st.expander("Method settings"):
 cfg = TracebackConfig(method=method, k=int(k), segmentation=seg, n_permutations=int(n_perm), n_ablations=int(n_abl),
                       n_subsamples=int(n_sub), heads=heads, max_forward_passes=int(budget) or None, faithfulness=faith)
 ready = bool(model_spec and context and question.strip() and (answer is None or answer.strip()))
+try:
+    check_text_size(context, "context")  # size limits: analysis.probes.model_policy
+except ValueError as exc:
+    st.error(str(exc))
+    ready = False
 if ready:
     try:
         n = len(segment(context, seg))
