@@ -166,8 +166,11 @@ def test_sign_in_workspaces_delete_restore_sign_out(app, board, browser):
 
     # sign out: nothing again
     page.get_by_role("button", name="Sign out").click()
-    if page.locator('form button:has-text("End session")').count() or "end_session" in page.url:
+    page.wait_for_function("() => document.body && /Sign in to see this board|End session/.test(document.body.innerText)",
+                           timeout=READY_MS)
+    if page.get_by_role("button", name="End session").count():  # the provider's own sign-out page
         page.get_by_role("button", name="End session").click()
+        page.get_by_text("Sign in to see this board.").wait_for(timeout=READY_MS)
     _signed_out_sees_nothing(page, deep)
     ctx.close()
 
@@ -181,9 +184,13 @@ def test_sign_in_workspaces_delete_restore_sign_out(app, board, browser):
     page.get_by_text("Stored runs").wait_for(timeout=READY_MS)
     _idle(page)
     text = _main_text(page)
-    assert PUBLIC_MODEL in text and SECRET_MODEL not in text
+    assert "Your role is viewer" in text and SECRET_MODEL not in text
     assert "Delete a run" not in text and "Rename a run" not in text
     assert page.get_by_role("button", name="Delete…").count() == 0
+    page.goto(f"{app}/niah_heatmap?runs={a}", wait_until="domcontentloaded")  # their workspace's run: shown
+    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for(timeout=READY_MS)
+    _idle(page)
+    assert PUBLIC_MODEL in _main_text(page) and SECRET_MODEL not in _main_text(page)
     page.goto(f"{app}/niah_heatmap?runs={b}", wait_until="domcontentloaded")
     page.get_by_text("No access").wait_for(timeout=READY_MS)
     _idle(page)
