@@ -26,7 +26,7 @@ from ui.auth import require_sign_in, signed_in_scope
 EMPTY_STORE = "The store is empty: add result files on **Upload & runs** (or `python -m storage.ingest PATH...`)."
 NO_ACCESS = "No access: this link names runs that are not in your workspaces (or were deleted)."
 #: query parameters that carry run ids (permalinks of the results and analysis pages)
-RUN_ID_PARAMS = ("runs", "base", "cand")
+RUN_ID_PARAMS = ("runs", "base", "cand", "cell")  # cell: RUN:LENGTH:DEPTH,...
 
 
 def page_setup(title: str, caption: str | None = None, *, needs_runs: bool = False) -> tuple[Store, StoreFingerprint]:
@@ -54,7 +54,8 @@ def page_setup(title: str, caption: str | None = None, *, needs_runs: bool = Fal
         st.stop()
     scope = signed_in_scope(store)
     fp = store_fingerprint(store)._replace(scope=scope)
-    linked = [int(x) for key in RUN_ID_PARAMS for x in str(st.query_params.get(key) or "").split(",") if x.strip().isdigit()]
+    linked = [int(x) for key in RUN_ID_PARAMS for item in str(st.query_params.get(key) or "").split(",")
+              if (x := item.split(":")[0].strip()).isdigit()]
     try:
         check_visible(store, linked, scope=scope)
     except NoAccessError:
