@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis.probes.jobs import job_queue
 from analysis.probes.needles import BUILTIN, NeedleTemplate
-from ui import probe_data
+from ui import probe_data, url_state
 from ui.model_picker import job_panel, model_picker, parse_numbers, retrieval_heads_link
 from analysis.probes.model_policy import check_text_size, max_upload_mb
 from ui.auth import acting_as, run_as, writable_workspace
@@ -105,7 +105,10 @@ if runs.empty:
     st.caption("No sweep runs yet (the command line `python -m analysis.probes.niah_sweep` stores here too).")
     st.stop()
 st.dataframe(runs.drop(columns=["config"]), hide_index=True)
-rid = st.selectbox("Run", runs["run_id"].tolist(), format_func=lambda i: f"{i} · {runs.set_index('run_id').at[i, 'label']}")
+url_state.seed("run", int(runs["run_id"].iloc[0]), int, allowed=runs["run_id"].tolist())  # ?run=: the permalink
+rid = st.selectbox("Run", runs["run_id"].tolist(), key="run",
+                   format_func=lambda i: f"{i} · {runs.set_index('run_id').at[i, 'label']}")
+url_state.publish("run")
 row = runs.set_index("run_id").loc[rid]
 cfg = row["config"]
 trials_df = probe_data.sweep_trials(fp, rid)

@@ -8,7 +8,7 @@ import streamlit as st
 from analysis.probes.head_compare import compare, score_matrix, sparsity
 from analysis.probes.jobs import job_queue
 from analysis.probes.needles import BUILTIN
-from ui import probe_data
+from ui import probe_data, url_state
 from ui.model_picker import job_panel, model_picker, parse_numbers
 from ui.auth import run_as, writable_workspace
 from ui.page import page_setup
@@ -95,11 +95,13 @@ if runs.empty:
 names = {int(r.probe_id): f"{r.probe_id} · {r.model_name or r.model} · {r.n_used} samples · {str(r.created_at)[:16]}"
          for r in runs.itertuples()}
 ids = list(names)
-url_pid = int(qp["probe"]) if str(qp.get("probe", "")).isdigit() and int(qp["probe"]) in names else ids[0]
-pid = st.selectbox("Detection run", ids, index=ids.index(url_pid), format_func=names.get)
+url_state.seed("probe", ids[0], int, allowed=ids)  # ?probe=&thr=: the permalink of this view
+url_state.seed("thr", 0.1, float)
+pid = st.selectbox("Detection run", ids, key="probe", format_func=names.get)
 run = probe_data.probe_run(fp, pid)
 df = probe_data.head_scores(fp, pid)
-threshold = st.slider("Retrieval-head threshold", 0.0, 1.0, 0.1, 0.01, help="0.1 is the paper's threshold")
+threshold = st.slider("Retrieval-head threshold", 0.0, 1.0, step=0.01, key="thr", help="0.1 is the paper's threshold")
+url_state.publish("probe", "thr")
 sp = sparsity(df, threshold)
 m = st.columns(5)
 m[0].metric("Samples used", run["n_used"])

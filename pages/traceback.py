@@ -6,7 +6,7 @@ from analysis.probes.traceback.niah_source import niah_trial_context
 from analysis.probes.traceback.run import METHODS, TracebackConfig, run_traceback
 from analysis.probes.traceback.segment import LEVELS, segment
 from storage.traceback import save_traceback
-from ui import probe_data
+from ui import probe_data, url_state
 from ui.model_picker import job_panel, model_picker
 from analysis.probes.model_policy import check_text_size, max_upload_mb
 from ui.auth import run_as, writable_workspace
@@ -132,8 +132,10 @@ if past.empty:
 else:
     st.dataframe(past.drop(columns=["context_hash"]), hide_index=True)
     ids = past["traceback_id"].tolist()
-    chosen = st.multiselect("Show or compare", ids, default=ids[:1],
+    url_state.seed_list("tb", ids[:1], int, allowed=ids)  # ?tb=: the permalink of the results shown
+    chosen = st.multiselect("Show or compare", ids, key="tb",
                             format_func=lambda i: f"{i} · {past.set_index('traceback_id').at[i, 'method']}")
+    url_state.publish("tb")
     if len(chosen) == 1:
         render_result(probe_data.traceback_result(fp, int(chosen[0])), key=f"past-{chosen[0]}")
     elif len(chosen) > 1:

@@ -218,10 +218,11 @@ def store_totals(store: Store, *, scope: Scope | None = None) -> dict[str, int]:
     return dict(zip(("runs", "files", "niah_trials", "task_scores", "samples"), row))
 
 
-def check_visible(store: Store, run_ids: list[int], *, scope: Scope | None = None) -> None:
-    """Raise :class:`NoAccessError` unless every run of ``run_ids`` is visible to ``scope`` (a
-    permalink's run ids, checked before a page draws anything)."""
-    require_visible(store.cursor(), scope, run_ids)
+def check_visible(store: Store, ids: list[int], *, scope: Scope | None = None, table: str = "runs") -> None:
+    """Raise :class:`NoAccessError` unless every id of ``table`` (``runs``, ``probe_runs``,
+    ``traceback_runs``) in ``ids`` is visible to ``scope`` (a permalink's ids, checked before a
+    page draws anything)."""
+    require_visible(store.cursor(), scope, ids, table=table)
 
 
 def count_visible(store: Store, *, scope: Scope | None = None) -> int:

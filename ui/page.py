@@ -24,9 +24,11 @@ from storage.scope import NoAccessError
 from ui.auth import require_sign_in, signed_in_scope
 
 EMPTY_STORE = "The store is empty: add result files on **Upload & runs** (or `python -m storage.ingest PATH...`)."
-NO_ACCESS = "No access: this link names runs that are not in your workspaces (or were deleted)."
+NO_ACCESS = "No access: this link names runs or results that are not in your workspaces (or were deleted)."
 #: query parameters that carry run ids (permalinks of the results and analysis pages)
-RUN_ID_PARAMS = ("runs", "base", "cand", "cell")  # cell: RUN:LENGTH:DEPTH,...
+RUN_ID_PARAMS = ("runs", "base", "cand", "run", "cell")  # cell: RUN:LENGTH:DEPTH,...
+#: query parameters that carry the ids of other workspace-owned tables (the probe pages' permalinks)
+ID_PARAMS = {"runs": RUN_ID_PARAMS, "probe_runs": ("probe",), "traceback_runs": ("tb",)}
 
 
 def page_setup(title: str, caption: str | None = None, *, needs_runs: bool = False) -> tuple[Store, StoreFingerprint]:
@@ -54,10 +56,11 @@ def page_setup(title: str, caption: str | None = None, *, needs_runs: bool = Fal
         st.stop()
     scope = signed_in_scope(store)
     fp = store_fingerprint(store)._replace(scope=scope)
-    linked = [int(x) for key in RUN_ID_PARAMS for item in str(st.query_params.get(key) or "").split(",")
-              if (x := item.split(":")[0].strip()).isdigit()]
     try:
-        check_visible(store, linked, scope=scope)
+        for table, keys in ID_PARAMS.items():
+            linked = [int(x) for key in keys for item in str(st.query_params.get(key) or "").split(",")
+                      if (x := item.split(":")[0].strip()).isdigit()]
+            check_visible(store, linked, scope=scope, table=table)
     except NoAccessError:
         st.error(NO_ACCESS, icon=":material/block:")
         st.stop()
