@@ -197,3 +197,19 @@ def test_tracebacks_and_probe_runs_belong_to_a_workspace(store):
     assert probes.probe_run(store, pid, scope=MALLORY) is None
     with pytest.raises(NoAccessError):
         probes.masking_summary(store, pid, scope=MALLORY)
+
+
+def test_published_numbers_members_change_viewers_do_not(store):
+    from storage.published import delete_published, save_published, stored_published
+
+    rows = pd.DataFrame([{"benchmark": "ruler", "model": "m", "value": 90.5}])
+    with pytest.raises(NoAccessError, match="is a viewer"):
+        save_published(store, rows, origin="entered", scope=CAROL)
+    assert save_published(store, rows, origin="entered", scope=BOB) == 1
+    stored = stored_published(store)
+    with pytest.raises(NoAccessError):
+        delete_published(store, stored["published_id"].tolist(), scope=CAROL)
+    assert delete_published(store, stored["published_id"].tolist(), scope=BOB) == 1
+    row = audit_log(store, scope=local_scope()).iloc[0]
+    assert (row["actor"], row["action"], row["entity"], row["before"]["value"]) == ("bob@lab", "delete",
+                                                                                    "published_number", 90.5)
