@@ -86,7 +86,11 @@ def _sign_in_form() -> None:
         _remember_link()
         if st.button("Sign in", type="primary", icon=":material/login:"):
             provider = os.environ.get("LONGSCOPE_OIDC_PROVIDER") or None
-            st.login(provider) if provider else st.login()
+            try:
+                st.login(provider) if provider else st.login()
+            except Exception as exc:  # StreamlitAuthError: no or incomplete [auth] section
+                st.error(f"Sign-in is not configured on this server (LONGSCOPE_AUTH=oidc needs an [auth] section "
+                         f"in .streamlit/secrets.toml; README, 'Deploying for a team'): {exc}")
         return
     with st.form("sign_in"):
         name = st.text_input("User name", autocomplete="username")
