@@ -60,13 +60,16 @@ def build_store(path: Path, trials: int, sessions: int) -> list[int]:
     from storage.workspaces import ensure_first_admin, scope_for, set_role
     from tests.factories import synthetic_store
 
+    fresh = not path.exists()  # --workdir of an earlier run: its store is reused as it is
     store = open_store(path)
-    synthetic_store(store, trials_total=trials)
+    if fresh:
+        synthetic_store(store, trials_total=trials)
     ensure_first_admin(store, "bench00@example.org")
     admin = scope_for(store, "bench00@example.org")
     for i in range(1, sessions + 1):
         set_role(store, "default", f"bench{i:02d}@example.org", MEMBER, scope=admin)
-    runs = list_runs(store, kind="trials")["run_id"].tolist()
+    runs = [r for r, m in list_runs(store, kind="trials")[["run_id", "model"]].itertuples(index=False)
+            if m.startswith("model-")]  # the synthetic runs (not earlier uploads)
     store.close()
     return runs
 
@@ -107,6 +110,8 @@ async def timed_view(page, url: str, timeout_ms: int) -> tuple[float | None, str
 
 async def browse(browser, base: str, who: str, runs: list[int], rounds: int, timeout_ms: int, out: dict) -> None:
     ctx = await browser.new_context(viewport={"width": 1300, "height": 900})
+    ctx.set_default_timeout(timeout_ms)
+    ctx.set_default_navigation_timeout(timeout_ms)
     page = await ctx.new_page()
     try:
         await sign_in(page, base, who, timeout_ms)
@@ -119,13 +124,21 @@ async def browse(browser, base: str, who: str, runs: list[int], rounds: int, tim
         for name in ("niah_heatmap", "length_degradation"):
             secs, err = await timed_view(page, f"{base}/{name}?runs={rng.choice(runs)}", timeout_ms)
             (out["errors"].append(err) if err else out["times"][name].append(secs))
+            print(f"{time.strftime('%H:%M:%S')} {who} {name}: {err or f'{secs:.1f} s'}", flush=True)
     await ctx.close()
 
 
 async def upload_loop(browser, base: str, folder: Path, stop: asyncio.Event, timeout_ms: int, out: dict) -> None:
     ctx = await browser.new_context(viewport={"width": 1300, "height": 1000})
+    ctx.set_default_timeout(timeout_ms)
+    ctx.set_default_navigation_timeout(timeout_ms)
     page = await ctx.new_page()
-    await sign_in(page, base, "bench00@example.org", timeout_ms)
+    try:
+        await sign_in(page, base, "bench00@example.org", timeout_ms)
+    except Exception as exc:
+        out["errors"].append(f"uploader: sign-in failed: {type(exc).__name__}")
+        await ctx.close()
+        return
     k = 0
     while not stop.is_set():
         k += 1
@@ -137,6 +150,7 @@ async def upload_loop(browser, base: str, folder: Path, stop: asyncio.Event, tim
             await page.get_by_role("button", name="Store 1 run(s)").click(timeout=timeout_ms)
             await page.get_by_text("Stored 1 run(s)").wait_for(timeout=timeout_ms)
             out["uploads"].append(time.perf_counter() - t0)
+            print(f"{time.strftime('%H:%M:%S')} upload {k}: {out['uploads'][-1]:.1f} s", flush=True)
         except Exception as exc:
             out["errors"].append(f"upload {k}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
     await ctx.close()
@@ -201,7 +215,8 @@ async def run(args) -> dict:
                             for name, ts in {**out["times"], "all": every}.items()},
         "uploads": {"n": len(out["uploads"]), "p50_s": _pct(out["uploads"], 50)},
         "errors": len(out["errors"]), "error_samples": out["errors"][:10],
-        "machine": f"{os.cpu_count()} cores (shared)",
+        "machine": f"{os.cpu_count()} cores, shared with other work (load average at the end "
+                   f"{os.getloadavg()[0]:.1f})",
     }
 
 

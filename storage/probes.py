@@ -15,7 +15,7 @@ import pandas as pd
 
 from storage import writer
 from storage.db import Store
-from storage.scope import Scope, require_visible, resolve, target_workspace, visible_sql
+from storage.scope import MEMBER, Scope, require_visible, resolve, target_workspace, visible_sql
 from storage.workspaces import claim_runs, owned_elsewhere
 from storage.importers.parsed import ParsedFile
 from storage.json_column import from_json, to_json
@@ -212,9 +212,16 @@ def write_sweep_cell(store: Store, run_key: str, *, model: str, label: str, toke
         return run_id
 
 
-def update_run_config(store: Store, run_id: int, updates: dict) -> None:
-    """Merge ``updates`` into a run's JSON config (e.g. the sweep's "not run" cells)."""
+def update_run_config(store: Store, run_id: int, updates: dict, *, scope: Scope | None = None) -> None:
+    """Merge ``updates`` into a run's JSON config (e.g. the sweep's "not run" cells).
+
+    Raises:
+        NoAccessError: the run is not visible to ``scope``, or ``scope`` is not a member of its workspace.
+    """
+    scope = resolve(scope)
     with store.transaction() as cur:
+        require_visible(cur, scope, [run_id])
+        scope.require(cur.execute("SELECT workspace FROM runs WHERE run_id = ?", [run_id]).fetchone()[0], MEMBER)
         row = cur.execute("SELECT config FROM runs WHERE run_id = ?", [run_id]).fetchone()
         cfg = from_json(row[0] if row else None, {})
         cfg.update(updates)
