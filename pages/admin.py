@@ -62,7 +62,7 @@ with deleted_tab:
         if st.button("Restore", type="primary"):
             try:
                 restore_run(store, int(rid), scope=scope)
-            except NoAccessError as exc:
+            except (NoAccessError, ValueError) as exc:
                 st.error(str(exc))
             else:
                 st.success(f"Restored run {rid} ({labels[rid]}).")

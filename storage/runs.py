@@ -153,10 +153,14 @@ def restore_run(store: Store, run_id: int, *, scope: Scope | None = None) -> Non
 
     Raises:
         NoAccessError: no such deleted run in a workspace where ``scope`` is admin.
+        ValueError: deleted longer ago than :func:`retention_days` (due for :func:`purge_deleted`).
     """
     scope = resolve(scope)
     with store.transaction() as cur:
         before = _changeable(cur, scope, run_id, deleted=True)
+        if datetime.fromisoformat(before["deleted_at"]) < datetime.now() - timedelta(days=retention_days()):
+            raise ValueError(f"run {run_id} was deleted more than {retention_days()} days ago: past the retention "
+                             "window, it can no longer be restored")
         cur.execute("UPDATE runs SET deleted_at = NULL, deleted_by = NULL WHERE run_id = ?", [run_id])
         audit.record(cur, scope.identity, before["workspace"], "restore", "run", run_id, before)
 

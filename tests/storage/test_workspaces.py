@@ -133,8 +133,15 @@ def test_soft_delete_is_audited_hidden_and_restorable(store, two_workspaces):
     assert audit_log(store, scope=ALICE)["action"].tolist()[:2] == ["restore", "delete"]
 
 
-def test_purge_after_the_retention_window(store, two_workspaces):
+def test_purge_after_the_retention_window(store, two_workspaces, monkeypatch):
     a, b = two_workspaces
+    runs.delete_run(store, b, scope=BOB)
+    store.cursor().execute("UPDATE runs SET deleted_at = deleted_at - INTERVAL 31 DAY WHERE run_id = ?", [b])
+    with pytest.raises(ValueError, match="past the retention window"):
+        runs.restore_run(store, b, scope=ALICE)
+    monkeypatch.setenv("LONGSCOPE_RETENTION_DAYS", "40")
+    runs.restore_run(store, b, scope=ALICE)  # a longer window: restorable again
+    monkeypatch.delenv("LONGSCOPE_RETENTION_DAYS")
     runs.delete_run(store, a, scope=ALICE)
     assert runs.purge_deleted(store) == []  # deleted just now: inside 30 days
     assert runs.purge_deleted(store, older_than=timedelta(0)) == [a]
