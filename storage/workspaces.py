@@ -102,9 +102,11 @@ def ensure_first_admin(store: Store, identity: str | None = None) -> bool:
     identity = (identity or os.environ.get("LONGSCOPE_ADMIN") or "").strip()
     if not identity:
         return False
+    has_admin = "SELECT 1 FROM workspace_members WHERE workspace = ? AND role = ?"
+    if store.cursor().execute(has_admin, [DEFAULT_WORKSPACE, ADMIN]).fetchone():
+        return False  # the usual case, read without taking the write lock
     with store.transaction() as cur:
-        if cur.execute("SELECT 1 FROM workspace_members WHERE workspace = ? AND role = ?",
-                       [DEFAULT_WORKSPACE, ADMIN]).fetchone():
+        if cur.execute(has_admin, [DEFAULT_WORKSPACE, ADMIN]).fetchone():
             return False
         _set_role(cur, DEFAULT_WORKSPACE, identity, ADMIN, "deployment (LONGSCOPE_ADMIN)")
     return True
