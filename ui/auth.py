@@ -5,13 +5,13 @@
 - ``off`` (default): one person on localhost; no sign-in, the local user is admin of everything.
 - ``oidc``: Streamlit's own OpenID Connect sign-in (``st.login`` / ``st.user`` / ``st.logout``),
   configured in ``.streamlit/secrets.toml`` ``[auth]`` (README, "Deploying for a team"). The
-  identity is the ``email`` claim, else ``sub``. ``$LONGSCOPE_OIDC_PROVIDER`` names the provider
+  identity is the ``email`` claim (unless the provider says ``email_verified: false``), else ``sub``. ``$LONGSCOPE_OIDC_PROVIDER`` names the provider
   section when there are several (``[auth.NAME]``).
 - ``users``: a users file with Argon2 hashes (:mod:`ui.users_file`); the sign-in lasts for the
   browser tab's session.
 
-:func:`require_sign_in` is the gate: ``ui.page.page_setup`` calls it before anything is drawn, so a signed-out visitor sees the sign-in form and nothing else, on every page and every
-deep link. After an OIDC sign-in Streamlit returns to ``/``; the link the visitor opened is kept
+:func:`require_sign_in` is the gate: ``ui.page.page_setup`` calls it before anything is drawn,
+so a signed-out visitor sees the sign-in form and nothing else, on every page and every deep link. After an OIDC sign-in Streamlit returns to ``/``; the link the visitor opened is kept
 in the tab's ``sessionStorage`` and reopened (same page, same query string).
 """
 from __future__ import annotations
@@ -44,7 +44,8 @@ def identity() -> str | None:
     if mode == "oidc":
         if not st.user.is_logged_in:
             return None
-        return str(st.user.get("email") or st.user.get("sub") or "") or None
+        email = st.user.get("email") if st.user.get("email_verified") is not False else None
+        return str(email or st.user.get("sub") or "") or None
     return st.session_state.get(_IDENTITY_KEY)
 
 
