@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 CHROMIUM = "/usr/bin/chromium"
+RUN_TAG = time.strftime("%Y%m%d%H%M%S")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 READY = ('[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
          '[data-test-script-state="notRunning"]')
@@ -75,9 +76,10 @@ def build_store(path: Path, trials: int, sessions: int) -> list[int]:
 
 
 def niah_file(folder: Path, k: int) -> Path:
-    """A tidy NIAH JSONL file of 35 x 35 cells for model ``upload-k``."""
+    """A tidy NIAH JSONL file of 35 x 35 cells for model ``upload-<start time>-k`` (new on every
+    run of the benchmark, so a reused ``--workdir`` store never sees it as already ingested)."""
     rng = random.Random(k)
-    lines = [json.dumps({"model": f"upload-{k:03d}", "benchmark": "niah", "task": None, "context_length": 1000 + 3700 * i,
+    lines = [json.dumps({"model": f"upload-{RUN_TAG}-{k:03d}", "benchmark": "niah", "task": None, "context_length": 1000 + 3700 * i,
                          "depth_percent": round(100 * j / 34, 3), "score": int(rng.random() < 0.8), "scale": "binary"})
              for i in range(35) for j in range(35)]
     path = folder / f"upload_{k:03d}.jsonl"

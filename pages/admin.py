@@ -6,10 +6,10 @@ import streamlit as st
 
 from ui.admin import (ADMIN, ROLES, NoAccessError, audit_log, create_workspace, deleted_runs, list_workspaces, members,
                       purge_deleted, restore_run, retention_days, set_role)
-from ui.page import page_setup
+from ui.page import current_scope, page_setup
 
 store, fp = page_setup("Admin", "Workspace members and roles, the audit log, deleted runs.")
-scope = fp.scope
+scope = current_scope()
 admin_of = [w for w in (list_workspaces(store) if scope.every_workspace else scope.workspaces) if scope.allows(w, ADMIN)]
 if not admin_of:
     st.error("No access: this page is for workspace admins.", icon=":material/block:")

@@ -12,10 +12,10 @@ from ui import probe_data, url_state
 from ui.model_picker import job_panel, model_picker, parse_numbers, retrieval_heads_link
 from analysis.probes.model_policy import check_text_size, max_upload_mb
 from ui.auth import acting_as, run_as, writable_workspace
-from ui.page import page_setup
+from ui.page import current_scope, page_setup
 
 store, fp = page_setup("Live NIAH sweep")
-write_ws = writable_workspace(fp.scope)  # None for a viewer: probes cannot be run
+write_ws = writable_workspace(current_scope())  # None for a viewer: probes cannot be run
 st.caption("Context length × depth grid in the model's own tokenizer; needle at a sentence boundary; greedy "
            "decoding; score 0/1 exact match of the answer plus answer-word recall. Cells over the model's context "
            "limit are recorded as *not run*. Results become a run like any import (heatmap, depth, degradation pages).")
@@ -84,7 +84,7 @@ if picked:
                             use_chat_template=uc, haystack_name=name, ctx=job)
             return res
 
-        job = job_queue().submit("niah-sweep", f"NIAH sweep · {picked.info.name}", run_as(work, fp.scope, write_ws),
+        job = job_queue().submit("niah-sweep", f"NIAH sweep · {picked.info.name}", run_as(work, current_scope(), write_ws),
                                 device=picked.info.device)
         st.session_state["niah_job"] = job.id
 
@@ -131,7 +131,7 @@ with e2:
         from analysis.probes.niah_sweep import export_needlehaystack
 
         with tempfile.TemporaryDirectory() as tmp:
-            with acting_as(fp.scope):  # the export reads the run's trials through storage.probes
+            with acting_as(current_scope()):  # the export reads the run's trials through storage.probes
                 paths = export_needlehaystack(store, rid, tmp, cfg.get("model_name") or row["model"])
             buf = io.BytesIO()
             with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -11,10 +11,10 @@ from analysis.probes.needles import BUILTIN
 from ui import probe_data, url_state
 from ui.model_picker import job_panel, model_picker, parse_numbers
 from ui.auth import run_as, writable_workspace
-from ui.page import page_setup
+from ui.page import current_scope, page_setup
 
 store, fp = page_setup("Retrieval heads")
-write_ws = writable_workspace(fp.scope)  # None for a viewer: probes cannot be run
+write_ws = writable_workspace(current_scope())  # None for a viewer: probes cannot be run
 qp = st.query_params
 st.caption("Retrieval score of a head (Wu et al. 2024, arXiv 2404.15574): over NIAH samples the model answers "
            "correctly, at each decoding step the head *copies* when the argmax of its attention row lies in the "
@@ -76,7 +76,7 @@ with st.expander("Run a detection", expanded="model" in qp or probe_data.probe_r
                 out["masking_id"] = save_masking(store, lm.info, m, source_probe_id=pid)
             return out
 
-        job = job_queue().submit("retrieval-heads", f"Retrieval heads · {picked.info.name}", run_as(work, fp.scope, write_ws),
+        job = job_queue().submit("retrieval-heads", f"Retrieval heads · {picked.info.name}", run_as(work, current_scope(), write_ws),
                                 device=picked.info.device)
         st.session_state["rh_job"] = job.id
 

@@ -10,11 +10,11 @@ from ui import probe_data, url_state
 from ui.model_picker import job_panel, model_picker
 from analysis.probes.model_policy import check_text_size, max_upload_mb
 from ui.auth import run_as, writable_workspace
-from ui.page import page_setup
+from ui.page import current_scope, page_setup
 from ui.traceback_view import render_result
 
 store, fp = page_setup("Context traceback")
-write_ws = writable_workspace(fp.scope)  # None for a viewer: probes cannot be run
+write_ws = writable_workspace(current_scope())  # None for a viewer: probes cannot be run
 st.caption("Scores each passage by how much the model's answer depends on it: leave-one-out, Shapley, "
            "TracLLM (USENIX Security 2025), ContextCite (NeurIPS 2024), AttnTrace-style attention. "
            "A forward pass = one teacher-forced pass over prompt ⊕ answer with the model's chat template.")
@@ -111,7 +111,7 @@ if ready:
             doc["traceback_id"] = save_traceback(store, doc, context_hash=res.context_hash)
             return doc
 
-        job = job_queue().submit("traceback", f"{METHODS[method]} · {question[:40]}", run_as(work, fp.scope, write_ws),
+        job = job_queue().submit("traceback", f"{METHODS[method]} · {question[:40]}", run_as(work, current_scope(), write_ws),
                                 device=picked.info.device)
         st.session_state["traceback_job"] = job.id
 else:

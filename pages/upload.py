@@ -4,13 +4,13 @@ import streamlit as st
 
 from analysis.display_text import display_frame
 from ui import data, upload_preview
-from ui.page import page_setup
+from ui.page import current_scope, page_setup
 from ui.upload_limits import upload_limit_text
 from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, NoAccessError, commit, count_summary,
                         delete_run, prepare, read_uploads, rename_run, retention_days, supported_formats)
 
 store, fp = page_setup("Upload & runs")
-scope = fp.scope
+scope = current_scope()  # identity and roles: what this user may store and change
 
 state = st.session_state
 state.setdefault("uploader_key", 0)

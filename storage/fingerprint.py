@@ -29,8 +29,9 @@ class StoreFingerprint(NamedTuple):
     max_probe_id: int
     tracebacks: int
     max_traceback_id: int
-    #: the signed-in :class:`storage.scope.Scope` the page reads with (set by ``ui.page.page_setup``):
-    #: part of every cache key, so one user's cached rows are never served to another
+    #: the :class:`storage.scope.Scope` the page reads with (``Scope.reader()`` of the signed-in
+    #: user, set by ``ui.page.page_setup``): part of every cache key, so cached rows are shared only
+    #: by users who see the same workspaces
     scope: object = None
 
 

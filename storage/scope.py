@@ -92,6 +92,12 @@ class Scope:
         if not self.allows(workspace, role):
             raise NoAccessError(f"{self.identity} needs the {role} role in workspace {workspace!r}")
 
+    def reader(self) -> "Scope":
+        """What this scope may read, without who is reading: the same workspaces, role viewer,
+        identity ``reader``. Rows read depend only on the workspaces, so caches keyed on the
+        reader are shared by every user of the same workspaces (``ui.page.page_setup``)."""
+        return Scope("reader", tuple((w, VIEWER) for w in self.workspaces), self.every_workspace)
+
     def may_change(self, workspace: str, created_by: str | None) -> bool:
         """Rename / delete rule: an admin of the workspace, or a member who created the item."""
         return self.allows(workspace, ADMIN) or (self.allows(workspace, MEMBER) and created_by == self.identity)

@@ -20,10 +20,11 @@ import streamlit as st
 from storage.db import Store, StoreBusyError, default_db_path, open_store
 from storage.fingerprint import StoreFingerprint, store_fingerprint
 from storage.runs import check_visible, count_visible
-from storage.scope import NoAccessError
+from storage.scope import NoAccessError, Scope
 from ui.auth import require_sign_in, signed_in_scope
 
 EMPTY_STORE = "The store is empty: add result files on **Upload & runs** (or `python -m storage.ingest PATH...`)."
+SCOPE_KEY = "_longscope_scope"
 NO_ACCESS = "No access: this link names runs or results that are not in your workspaces (or were deleted)."
 #: query parameters that carry run ids (permalinks of the results and analysis pages)
 RUN_ID_PARAMS = ("runs", "base", "cand", "run", "cell")  # cell: RUN:LENGTH:DEPTH,...
@@ -55,7 +56,8 @@ def page_setup(title: str, caption: str | None = None, *, needs_runs: bool = Fal
         st.error(str(exc), icon=":material/lock:")
         st.stop()
     scope = signed_in_scope(store)
-    fp = store_fingerprint(store)._replace(scope=scope)
+    st.session_state[SCOPE_KEY] = scope  # the full scope (identity, roles) for writes: current_scope()
+    fp = store_fingerprint(store)._replace(scope=scope.reader())
     try:
         for table, keys in ID_PARAMS.items():
             linked = [int(x) for key in keys for item in str(st.query_params.get(key) or "").split(",")
@@ -69,6 +71,19 @@ def page_setup(title: str, caption: str | None = None, *, needs_runs: bool = Fal
         st.page_link("pages/upload.py", label="Upload results", icon=":material/upload_file:")
         st.stop()
     return store, fp
+
+
+def current_scope() -> Scope:
+    """The signed-in user's full :class:`storage.scope.Scope` (identity and roles), for what a page
+    writes or offers to change; ``fp.scope`` is only its reader (shared caches).
+
+    Raises:
+        NoAccessError: called before :func:`page_setup`.
+    """
+    scope = st.session_state.get(SCOPE_KEY)
+    if scope is None:
+        raise NoAccessError("page_setup has not run")
+    return scope
 
 
 def _leave_pages_folder_discovery() -> None:

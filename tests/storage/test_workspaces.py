@@ -220,3 +220,12 @@ def test_published_numbers_members_change_viewers_do_not(store):
     row = audit_log(store, scope=local_scope()).iloc[0]
     assert (row["actor"], row["action"], row["entity"], row["before"]["value"]) == ("bob@lab", "delete",
                                                                                     "published_number", 90.5)
+
+
+def test_reader_scope_shares_caches_and_cannot_write(store, two_workspaces):
+    dave = make_scope("dave@lab", [("lab", MEMBER)])
+    assert BOB.reader() == dave.reader() == CAROL.reader()  # same workspaces: one cache key
+    assert BOB.reader() != ALICE.reader() and local_scope().reader().every_workspace
+    assert runs.list_runs(store, scope=BOB.reader())["run_id"].tolist() == [two_workspaces[1]]
+    with pytest.raises(NoAccessError):
+        runs.delete_run(store, two_workspaces[1], scope=BOB.reader())
