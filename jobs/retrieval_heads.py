@@ -19,8 +19,10 @@ from analysis.probes.retrieval_heads import DEFAULT_THRESHOLD, HeadScores, detec
 from analysis.vocabulary import MaskMode
 from jobs.options import GridOptions
 from jobs.queue import Job, job_queue
+from jobs.scoping import as_user
 from storage.db import Store
 from storage.probes import save_head_scores, save_masking
+from storage.scope import Scope
 
 KIND = "retrieval-heads"
 
@@ -91,7 +93,9 @@ def run(options: RetrievalHeadsOptions, store: Store | None, ctx: Progress | Non
     return out
 
 
-def submit(options: RetrievalHeadsOptions, store: Store, *, device: str, model_name: str) -> Job:
-    """Queue :func:`run` on ``device`` (one job at a time per device); returns the job at once."""
-    return job_queue().submit(KIND, f"Retrieval heads · {model_name}", lambda job: run(options, store, job),
-                              device=device)
+def submit(options: RetrievalHeadsOptions, store: Store, *, device: str, model_name: str,
+           scope: Scope | None = None, workspace: str | None = None) -> Job:
+    """Queue :func:`run` on ``device`` (one job at a time per device) as ``scope`` writing to
+    ``workspace`` (``jobs.scoping``); returns the job at once."""
+    return job_queue().submit(KIND, f"Retrieval heads · {model_name}",
+                              as_user(lambda job: run(options, store, job), scope, workspace), device=device)

@@ -17,7 +17,9 @@ from analysis.probes.traceback.run import TracebackConfig, run_traceback
 from analysis.vocabulary import Segmentation, TracebackMethodName
 from jobs.options import ModelOptions
 from jobs.queue import Job, job_queue
+from jobs.scoping import as_user
 from storage.db import Store
+from storage.scope import Scope
 from storage.traceback import save_traceback
 
 KIND = "traceback"
@@ -69,7 +71,10 @@ def run(options: TracebackOptions, store: Store | None, ctx: Progress | None = N
     return doc
 
 
-def submit(options: TracebackOptions, store: Store, *, device: str) -> Job:
-    """Queue :func:`run` on ``device`` (one job at a time per device); returns the job at once."""
+def submit(options: TracebackOptions, store: Store, *, device: str, scope: Scope | None = None,
+           workspace: str | None = None) -> Job:
+    """Queue :func:`run` on ``device`` (one job at a time per device) as ``scope`` writing to
+    ``workspace`` (``jobs.scoping``); returns the job at once."""
     label = f"{get_method(options.method).label} · {options.question[:40]}"
-    return job_queue().submit(KIND, label, lambda job: run(options, store, job), device=device)
+    return job_queue().submit(KIND, label, as_user(lambda job: run(options, store, job), scope, workspace),
+                              device=device)

@@ -3,7 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from analysis.display_text import display_frame, markdown_literal as md
-from analysis.heatmap import COLOUR_BY, Cell, aggregated_from, format_depth, layout_cells, run_summaries, selected_cells
+from analysis.heatmap import (COLOUR_BY, Cell, aggregated_from, format_depth, layout_cells, parse_cell, run_summaries,
+                              selected_cells)
 from analysis.lengths import tokenizer_note
 from ui import data, url_state
 from ui.data import SCALES, TRIALS_ALL, TRIALS_FIRST
@@ -102,6 +103,14 @@ st.caption(f"Colour: {COLOUR_BY[colour_by]} per cell on one fixed 0..1 scale for
            "(a gap, not a 0). Hover a cell for n and raw scores; click a cell (or drag a box) to list its trials.")
 
 st.subheader("Trials of the selected cell(s)")
+# the selected cells are in the URL (?cell=RUN:LENGTH:DEPTH,...), so a copied link lists the same trials
+url_state.seed_list("cell", [], str)
+if picked:
+    st.session_state["cell"] = [f"{c.run_id}:{c.context_length}:{c.depth_percent:g}" for c in picked[:20]]
+else:
+    picked = [c for c in (parse_cell(t) for t in st.session_state["cell"]) if c is not None and c.run_id in grids]
+    if picked and st.button("Clear the selected cell", icon=":material/close:"):
+        st.session_state["cell"], picked = [], []
 if not picked:
     with st.expander("…or pick a cell by value", expanded=False):
         r = st.selectbox("Run", list(grids), format_func=lambda x: f"{info.at[x, 'label']} · run {x}", key="pick_run")
@@ -112,6 +121,8 @@ if not picked:
                              key="pick_depth", format_func=format_depth)
         if st.button("Show trials"):
             picked = [Cell(int(r), int(length), float(depth))]
+            st.session_state["cell"] = [f"{r}:{int(length)}:{float(depth):g}"]
+url_state.publish("cell")
 if not picked:
     st.caption("No cell selected.")
 for cell in picked[:20]:

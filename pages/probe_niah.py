@@ -6,14 +6,18 @@ from pathlib import Path
 
 import streamlit as st
 
+from analysis.display_text import markdown_literal as md
+from analysis.probes.model_policy import check_text_size, max_upload_mb
 from analysis.probes.needles import BUILTIN, NeedleTemplate
 from jobs import niah_sweep
 from jobs.options import Haystack
-from ui import probe_data
+from ui import probe_data, url_state
+from ui.auth import acting_as, writable_workspace
 from ui.model_picker import job_panel, model_picker, parse_numbers, retrieval_heads_link
-from ui.page import page_setup
+from ui.page import current_scope, page_setup
 
 store, fp = page_setup("Live NIAH sweep")
+write_ws = writable_workspace(current_scope())  # None for a viewer: probes cannot be run
 st.caption("Context length × depth grid in the model's own tokenizer; needle at a sentence boundary; greedy "
            "decoding; score 0/1 exact match of the answer plus answer-word recall. Cells over the model's context "
            "limit are recorded as *not run*. Results become a run like any import (heatmap, depth, degradation pages).")
@@ -49,9 +53,16 @@ h1, h2 = st.columns(2)
 hay_choice = h1.radio("Haystack", ["Built-in neutral corpus", "Upload text"], horizontal=True)
 haystack = None
 if hay_choice == "Upload text":
-    up = h2.file_uploader("UTF-8 text (paragraphs separated by blank lines)", type=["txt", "md"])
+    up = h2.file_uploader("UTF-8 text (paragraphs separated by blank lines)", type=["txt", "md"],
+                          max_upload_size=max_upload_mb("haystack"))
     if up:
-        haystack = Haystack(name=up.name, text=up.getvalue().decode("utf-8", errors="replace"))
+        text = up.getvalue().decode("utf-8", errors="replace")
+        try:
+            check_text_size(text, "haystack")  # size limits: analysis.probes.model_policy
+        except ValueError as exc:
+            st.error(f"{md(up.name)}: {exc}")
+        else:
+            haystack = Haystack(name=up.name, text=text)
 template = st.radio("Prompt", ["Chat template when the model has one", "Plain prompt"], horizontal=True)
 with st.expander("Run settings"):
     r1, r2 = st.columns(2)
@@ -68,7 +79,8 @@ if picked:
     over = [n for n in lengths if limit and n + max_new > limit]  # 0 = limit unknown
     st.info(f"{len(lengths) * len(depths) * trials} trials"
             + (f" · not run (over the {limit:,}-token limit): {', '.join(map(str, over))}" if over else ""))
-    if st.button("Run sweep", type="primary", disabled=hay_choice == "Upload text" and haystack is None):
+    if st.button("Run sweep", type="primary",
+                 disabled=write_ws is None or (hay_choice == "Upload text" and haystack is None)):
         try:
             options = niah_sweep.NiahSweepOptions(
                 **picked.options(), lengths=lengths, depths=depths, trials=int(trials), max_new_tokens=int(max_new),
@@ -77,7 +89,8 @@ if picked:
         except ValueError as exc:
             st.error(str(exc))
             st.stop()
-        job = niah_sweep.submit(options, store, device=picked.info.device, model_name=picked.info.name)
+        job = niah_sweep.submit(options, store, device=picked.info.device, model_name=picked.info.name,
+                                scope=current_scope(), workspace=write_ws)
         st.session_state["niah_job"] = job.id
 
 def _done(job):
@@ -96,7 +109,10 @@ if runs.empty:
     st.caption("No sweep runs yet (the command line `longscope probe niah` stores here too).")
     st.stop()
 st.dataframe(runs.drop(columns=["config"]), hide_index=True)
-rid = st.selectbox("Run", runs["run_id"].tolist(), format_func=lambda i: f"{i} · {runs.set_index('run_id').at[i, 'label']}")
+url_state.seed("run", int(runs["run_id"].iloc[0]), int, allowed=runs["run_id"].tolist())  # ?run=: the permalink
+rid = st.selectbox("Run", runs["run_id"].tolist(), key="run",
+                   format_func=lambda i: f"{i} · {runs.set_index('run_id').at[i, 'label']}")
+url_state.publish("run")
 row = runs.set_index("run_id").loc[rid]
 cfg = row["config"]
 trials_df = probe_data.sweep_trials(fp, rid)
@@ -117,7 +133,8 @@ with e1:
 with e2:
     if st.button("Prepare needlehaystack export"):
         with tempfile.TemporaryDirectory() as tmp:
-            paths = niah_sweep.export_needlehaystack(store, rid, tmp, cfg.get("model_name") or row["model"])
+            with acting_as(current_scope()):  # the export reads the run's trials through storage.probes
+                paths = niah_sweep.export_needlehaystack(store, rid, tmp, cfg.get("model_name") or row["model"])
             buf = io.BytesIO()
             with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
                 for p in paths:

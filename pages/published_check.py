@@ -7,7 +7,7 @@ from analysis.filters import filter_runs
 from analysis.published import check_run, matches, stored_rows, user_row
 from ui import data, downloads, published_tables, url_state
 from ui.filters import pick_runs, sidebar_filters
-from ui.page import page_setup
+from ui.page import current_scope, page_setup
 
 store, fp = page_setup(
     "Published-number check",
@@ -27,12 +27,12 @@ with st.expander("Enter published numbers (values on 0-100)"):
     st.caption("One row per number. For an aggregate (mean over tasks) leave task empty and list the member "
                "tasks as a;b;c. Length like 4K, 4096 or a bucket label; empty = all lengths.")
     entered = st.data_editor(template, num_rows="dynamic", key="user_published", hide_index=True)
-    published_tables.save_entered(store, entered)
-published_tables.table_reader(store)
+    published_tables.save_entered(store, entered, scope=current_scope())
+published_tables.table_reader(store, scope=current_scope())
 user = [user_row(r.benchmark, r.model, r.task, r.value, length_label=r.length_label, tasks=r.tasks,
                  source=r.source or "entered by the user")
         for r in entered.itertuples() if isinstance(r.benchmark, str) and isinstance(r.model, str) and pd.notna(r.value)]
-user_pub = pd.concat([stored_rows(published_tables.stored_table(store)), pd.DataFrame(user, columns=shipped.columns)],
+user_pub = pd.concat([stored_rows(published_tables.stored_table(store, scope=current_scope())), pd.DataFrame(user, columns=shipped.columns)],
                      ignore_index=True)
 published = pd.concat([shipped, user_pub], ignore_index=True)
 

@@ -8,11 +8,13 @@ from analysis.probes.needles import BUILTIN
 from jobs import retrieval_heads
 from jobs.options import Haystack
 from ui import probe_data, url_state
+from ui.auth import writable_workspace
 from ui.model_picker import job_panel, model_picker, parse_numbers
-from ui.page import page_setup
+from ui.page import current_scope, page_setup
 from ui.probe_figures import head_heatmap, masking_bars, ranked_scores
 
 store, fp = page_setup("Retrieval heads")
+write_ws = writable_workspace(current_scope())  # None for a viewer: probes cannot be run
 #: a NIAH cell's link from the Live NIAH sweep page (ui.model_picker.retrieval_heads_link)
 qp = {k: url_state.read(k) for k in ("model", "lengths", "depths", "needle", "probe")}
 st.caption("Retrieval score of a head (Wu et al. 2024, arXiv 2404.15574): over NIAH samples the model answers "
@@ -60,7 +62,7 @@ with st.expander("Run a detection", expanded=qp["model"] is not None or probe_da
     except ValueError:
         st.error("Lengths and depths must be numbers separated by commas")
         st.stop()
-    if picked and needles and st.button("Run detection", type="primary"):
+    if picked and needles and st.button("Run detection", type="primary", disabled=write_ws is None):
         try:
             options = retrieval_heads.RetrievalHeadsOptions(
                 **picked.options(), lengths=lengths, depths=depths, trials=int(trials), max_new_tokens=int(max_new),
@@ -70,7 +72,8 @@ with st.expander("Run a detection", expanded=qp["model"] is not None or probe_da
         except ValueError as exc:
             st.error(str(exc))
             st.stop()
-        job = retrieval_heads.submit(options, store, device=picked.info.device, model_name=picked.info.name)
+        job = retrieval_heads.submit(options, store, device=picked.info.device, model_name=picked.info.name,
+                                     scope=current_scope(), workspace=write_ws)
         st.session_state["rh_job"] = job.id
 
     def _done(job):
@@ -88,11 +91,13 @@ if runs.empty:
 names = {int(r.probe_id): f"{r.probe_id} · {r.model_name or r.model} · {r.n_used} samples · {str(r.created_at)[:16]}"
          for r in runs.itertuples()}
 ids = list(names)
-url_pid = int(qp["probe"]) if str(qp.get("probe", "")).isdigit() and int(qp["probe"]) in names else ids[0]
-pid = st.selectbox("Detection run", ids, index=ids.index(url_pid), format_func=names.get)
+url_state.seed("probe", ids[0], int, allowed=ids)  # ?probe=&thr=: the permalink of this view
+url_state.seed("thr", 0.1, float)
+pid = st.selectbox("Detection run", ids, key="probe", format_func=names.get)
 run = probe_data.probe_run(fp, pid)
 df = probe_data.head_scores(fp, pid)
-threshold = st.slider("Retrieval-head threshold", 0.0, 1.0, 0.1, 0.01, help="0.1 is the paper's threshold")
+threshold = st.slider("Retrieval-head threshold", 0.0, 1.0, step=0.01, key="thr", help="0.1 is the paper's threshold")
+url_state.publish("probe", "thr")
 sp = sparsity(df, threshold)
 m = st.columns(5)
 m[0].metric("Samples used", run["n_used"])

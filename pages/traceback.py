@@ -1,17 +1,20 @@
 """Context traceback: which passages of the context made the model give its answer."""
 import streamlit as st
 
+from analysis.probes.model_policy import check_text_size, max_upload_mb
 from analysis.probes.traceback.methods.registry import METHODS
 from analysis.probes.traceback.niah_source import niah_trial_context
 from analysis.probes.traceback.segment import LEVELS, segment
 from jobs import traceback as traceback_job
-from ui import probe_data
+from ui import probe_data, url_state
 from ui.method_params import params_form
+from ui.auth import writable_workspace
 from ui.model_picker import job_panel, model_picker
-from ui.page import page_setup
+from ui.page import current_scope, page_setup
 from ui.traceback_view import render_result
 
 store, fp = page_setup("Context traceback")
+write_ws = writable_workspace(current_scope())  # None for a viewer: probes cannot be run
 st.caption("Scores each passage by how much the model's answer depends on it: leave-one-out, Shapley, "
            "TracLLM (USENIX Security 2025), ContextCite (NeurIPS 2024), AttnTrace-style attention. "
            "A forward pass = one teacher-forced pass over prompt ⊕ answer with the model's chat template.")
@@ -50,7 +53,7 @@ if source == "NIAH trial of a live sweep":
 elif source == "Paste text":
     context = st.text_area("Context", height=200, placeholder="Paste the context the model answered from")
 elif source == "Upload a text file":
-    up = st.file_uploader("Text file", type=["txt", "md"])
+    up = st.file_uploader("Text file", type=["txt", "md"], max_upload_size=max_upload_mb("context"))
     context = up.getvalue().decode("utf-8", errors="replace") if up else ""
 else:
     context = [ln for ln in st.text_area("Passages, one per line", height=200).splitlines() if ln.strip()]
@@ -87,6 +90,11 @@ with st.expander("Method settings"):
     faith = st.checkbox("Faithfulness check (remove top-K vs K random, regenerate)", value=True)
 
 ready = bool(model_spec and context and question.strip() and (answer is None or answer.strip()))
+try:
+    check_text_size(context, "context")  # size limits: analysis.probes.model_policy
+except ValueError as exc:
+    st.error(str(exc))
+    ready = False
 if ready:
     try:
         options = traceback_job.TracebackOptions(
@@ -100,8 +108,9 @@ if ready:
     cfg = options.config()
     st.info(f"{n} passages · {METHODS[method].label} needs at most **{cfg.estimate(n):,} forward passes**"
             + (f" (budget {cfg.max_forward_passes:,})" if cfg.max_forward_passes else ""))
-    if st.button("Run traceback", type="primary", disabled=cfg.refuses(n)):
-        job = traceback_job.submit(options, store, device=picked.info.device)
+    if st.button("Run traceback", type="primary", disabled=cfg.refuses(n) or write_ws is None):
+        job = traceback_job.submit(options, store, device=picked.info.device, scope=current_scope(),
+                                   workspace=write_ws)
         st.session_state["traceback_job"] = job.id
 else:
     st.caption("Give a model, a context, a question (and the answer if typed) to see the cost estimate.")
@@ -121,8 +130,10 @@ if past.empty:
 else:
     st.dataframe(past.drop(columns=["context_hash"]), hide_index=True)
     ids = past["traceback_id"].tolist()
-    chosen = st.multiselect("Show or compare", ids, default=ids[:1],
+    url_state.seed_list("tb", ids[:1], int, allowed=ids)  # ?tb=: the permalink of the results shown
+    chosen = st.multiselect("Show or compare", ids, key="tb",
                             format_func=lambda i: f"{i} · {past.set_index('traceback_id').at[i, 'method']}")
+    url_state.publish("tb")
     if len(chosen) == 1:
         render_result(probe_data.traceback_result(fp, int(chosen[0])), key=f"past-{chosen[0]}")
     elif len(chosen) > 1:

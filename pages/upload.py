@@ -4,29 +4,43 @@ import streamlit as st
 
 from analysis.display_text import display_frame, markdown_literal as md
 from ui import data, upload_preview
-from ui.page import page_setup
+from ui.page import current_scope, page_setup
 from ui.upload_limits import upload_limit_text
-from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, commit, count_summary, delete_run,
-                        check_override, prepare, read_uploads, rename_run, supported_formats)
+from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, NoAccessError, check_override, commit,
+                        count_summary, delete_run, prepare, read_uploads, rename_run, retention_days,
+                        supported_formats)
 
 store, fp = page_setup("Upload & runs")
+scope = current_scope()  # identity and roles: what this user may store and change
 
 state = st.session_state
 state.setdefault("uploader_key", 0)
+# workspaces this user may upload to (member or admin); a viewer sees the stored runs only
+writable = [w for w in (scope.workspaces if not scope.every_workspace else ["default"]) if scope.allows(w, "member")]
 
 with st.expander("Supported formats", expanded=False):
     st.dataframe(supported_formats(), hide_index=True, width="stretch")
     st.caption("RULER, LongBench, BABILong and InfiniteBench keep the model name (and RULER the sequence "
                "length) only in folder names: upload a .zip of the folder, or a folder, to keep them.")
 
-folder_mode = st.toggle("Upload a whole folder", help="Keeps the folder names, where harnesses store the model name.")
-uploaded = st.file_uploader(
-    "Result files (.json, .jsonl, .csv, .parquet) or .zip archives",
-    type=["json", "jsonl", "csv", "tsv", "parquet", "zip"],
-    accept_multiple_files="directory" if folder_mode else True,
-    key=f"uploader_{state.uploader_key}",
-)
-st.caption(upload_limit_text())
+if not writable:
+    st.info("Your role is viewer: you can browse the runs of your workspaces, not upload or change them.",
+            icon=":material/visibility:")
+    uploaded = None
+elif len(writable) > 1:
+    target_ws = st.selectbox("Workspace to store the runs in", writable, key="upload_workspace")
+else:
+    target_ws = writable[0]
+
+folder_mode = writable and st.toggle("Upload a whole folder", help="Keeps the folder names, where harnesses store the model name.")
+if writable:
+    uploaded = st.file_uploader(
+        "Result files (.json, .jsonl, .csv, .parquet) or .zip archives",
+        type=["json", "jsonl", "csv", "tsv", "parquet", "zip"],
+        accept_multiple_files="directory" if folder_mode else True,
+        key=f"uploader_{state.uploader_key}",
+    )
+    st.caption(upload_limit_text())
 
 if state.get("last_result"):
     st.success(state.last_result)
@@ -125,8 +139,9 @@ if uploaded:
                     labels={k: v.strip() for k, v in labels.items() if v.strip()},
                     scales={k: v for k, v in scales.items()
                             if v and (v != plan.runs[k].score_scale or plan.runs[k].needs_scale)},
+                    uploaded_by=scope.identity, scope=scope, workspace=target_ws,
                 )
-            except (MissingModelError, ValueError) as exc:
+            except (MissingModelError, ValueError, NoAccessError) as exc:
                 st.error(str(exc))
             else:
                 state.last_result = (f"Stored {len(written)} run(s): "
@@ -148,41 +163,61 @@ if runs.empty:
 view = runs.assign(
     inferred=[", ".join(f"{k}: {v}" for k, v in (c.get("inferred") or {}).items()) for c in runs["config"]],
 )[["run_id", "label", "model", "model_source", "benchmark", "harness", "evaluator", "score_scale",
-   "length_unit", "tokenizer", "n_files", "n_trials", "n_task_scores", "n_samples", "files", "inferred", "created_at"]]
+   "length_unit", "tokenizer", "n_files", "n_trials", "n_task_scores", "n_samples", "files", "inferred", "created_at",
+   "workspace", "created_by"]]
 st.dataframe(view, hide_index=True, width="stretch",
              column_config={"run_id": st.column_config.NumberColumn("run", format="%d"),
                             "files": st.column_config.TextColumn("first file", width="medium"),
                             "created_at": st.column_config.DatetimeColumn("ingested", format="YYYY-MM-DD HH:mm")})
 
 labels_by_id = dict(zip(runs["run_id"], runs["label"]))
+# the runs this user may rename / delete: an admin of the run's workspace, or the member who stored it
+# (storage.runs refuses the others too; here they are simply not offered)
+changeable = {int(r.run_id): r.label for r in runs.itertuples() if scope.may_change(r.workspace, r.created_by)}
 c1, c2 = st.columns(2)
 with c1, st.container(border=True):
-    st.markdown("**Rename a run**")
-    rid = st.selectbox("Run", list(labels_by_id), format_func=lambda r: f"{r} · {labels_by_id[r]}", key="rename_run")
-    new_label = st.text_input("New display label", value=labels_by_id[rid], key=f"new_label_{rid}")
-    if st.button("Save label"):
+    st.markdown("**Files of a run**")
+    fid = st.selectbox("Run", list(labels_by_id), format_func=lambda r: f"{r} · {labels_by_id[r]}", key="files_run")
+    st.dataframe(data.run_files(fp, int(fid)), hide_index=True, width="stretch")
+
+
+@st.dialog("Rename run?")
+def _confirm_rename(run_id: int, old: str, new: str) -> None:
+    st.write(f"Run **{run_id}**: **{old}** → **{new}**. The change is recorded in the audit log.")
+    if st.button("Rename", type="primary"):
         try:
-            rename_run(store, int(rid), new_label)
-        except ValueError as exc:
+            rename_run(store, run_id, new, scope=scope)
+        except (ValueError, NoAccessError) as exc:
             st.error(str(exc))
         else:
+            st.session_state.last_result = f"Renamed run {run_id} to {new}."
             st.rerun()
-    with st.expander("Files of this run"):
-        st.dataframe(data.run_files(fp, int(rid)), hide_index=True, width="stretch")
 
 
 @st.dialog("Delete run?")
 def _confirm_delete(run_id: int, label: str) -> None:
-    st.write(f"Run **{run_id} · {md(label)}** and all its trials, scores and samples will be deleted. "
-             "Its files can be ingested again afterwards.")
+    st.write(f"Run **{run_id} · {md(label)}** will be hidden from every page at once. An admin can restore it "
+             f"from the Admin page for {retention_days()} days; after that it is removed for good. "
+             "The deletion is recorded in the audit log.")
     if st.button("Delete", type="primary"):
-        delete_run(store, run_id)
-        st.session_state.last_result = f"Deleted run {run_id} ({label})."
-        st.rerun()
+        try:
+            delete_run(store, run_id, scope=scope)
+        except NoAccessError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state.last_result = f"Deleted run {run_id} ({label})."
+            st.rerun()
 
 
-with c2, st.container(border=True):
-    st.markdown("**Delete a run**")
-    did = st.selectbox("Run", list(labels_by_id), format_func=lambda r: f"{r} · {labels_by_id[r]}", key="delete_run")
-    if st.button("Delete…"):
-        _confirm_delete(int(did), labels_by_id[did])
+if changeable:
+    with c2, st.container(border=True):
+        st.markdown("**Rename a run**")
+        rid = st.selectbox("Run", list(changeable), format_func=lambda r: f"{r} · {changeable[r]}", key="rename_run")
+        new_label = st.text_input("New display label", value=changeable[rid], key=f"new_label_{rid}")
+        if st.button("Rename…") and new_label.strip() and new_label.strip() != changeable[rid]:
+            _confirm_rename(int(rid), changeable[rid], new_label.strip())
+    with c2, st.container(border=True):
+        st.markdown("**Delete a run**")
+        did = st.selectbox("Run", list(changeable), format_func=lambda r: f"{r} · {changeable[r]}", key="delete_run")
+        if st.button("Delete…"):
+            _confirm_delete(int(did), changeable[did])

@@ -14,7 +14,7 @@ class StoreFingerprint(NamedTuple):
     Why it always changes: adding rows raises a count (trials, scores, samples and passages are
     only ever added with a new or extended run / result); creating a run or result raises its
     table's highest id (ids are never reused), deleting one lowers its table's count, and a rename
-    or a config update changes ``runs_hash``.
+    or a config update, a soft delete or a restore changes ``runs_hash``.
     """
 
     path: str
@@ -29,6 +29,10 @@ class StoreFingerprint(NamedTuple):
     max_probe_id: int
     tracebacks: int
     max_traceback_id: int
+    #: the :class:`storage.scope.Scope` the page reads with (``Scope.reader()`` of the signed-in
+    #: user, set by ``ui.page.page_setup``): part of every cache key, so cached rows are shared only
+    #: by users who see the same workspaces
+    scope: object = None
 
 
 def store_fingerprint(store: Store) -> StoreFingerprint:
@@ -36,7 +40,7 @@ def store_fingerprint(store: Store) -> StoreFingerprint:
     one row per table; a few ms on a store of 1M trials)."""
     # one UNION ALL branch per table: DuckDB plans a SELECT of many scalar subqueries far slower
     rows = store.cursor().execute(
-        """SELECT 0, count(*), coalesce(max(run_id), 0), coalesce(bit_xor(hash(run_id, label, model, config)), 0)
+        """SELECT 0, count(*), coalesce(max(run_id), 0), coalesce(bit_xor(hash(run_id, label, model, config, workspace, deleted_at)), 0)
            FROM runs
            UNION ALL SELECT 1, count(*), 0, 0 FROM files
            UNION ALL SELECT 2, count(*), 0, 0 FROM niah_trials

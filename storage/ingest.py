@@ -25,6 +25,8 @@ import pandas as pd
 
 from storage import identity, writer
 from storage.db import Store, StoreBusyError, add_store_options, store_from_args
+from storage.scope import Scope, resolve, target_workspace
+from storage.workspaces import claim_runs, owned_elsewhere
 from storage.importers import registry
 from storage.importers.source import FormatError, SourceFile
 from storage.plan import DUPLICATE, ERROR, READY, REPEATED, SKIPPED, FileOutcome, IngestPlan, PlannedRun
@@ -136,8 +138,12 @@ def commit(
     labels: dict[str, str] | None = None,
     scales: dict[str, str] | None = None,
     uploaded_by: str | None = None,
+    *,
+    scope: Scope | None = None,
+    workspace: str | None = None,
 ) -> dict[str, int]:
-    """Write every run of ``plan`` in one transaction.
+    """Write every run of ``plan`` in one transaction, into ``workspace`` (``storage.scope``: the
+    member role there is needed; new runs are stamped with it and the scope's identity).
 
     Args:
         models: run_key -> model name given by the user (overrides what the files say).
@@ -155,7 +161,10 @@ def commit(
         ScaleChoiceError: a new run's scale is ambiguous and ``scales`` does not choose it.
         ValueError: an unknown scale override, one for a run with no row it could apply to, or
             one the values cannot be on (e.g. 45.2 on 0-1); nothing is written.
+        NoAccessError: ``scope`` is not a member of the workspace, or a file would extend a run of
+            another workspace (nothing is written).
     """
+    ws = target_workspace(scope, workspace)
     models, labels, scales = models or {}, labels or {}, scales or {}
     unscaled = [k for k, r in plan.runs.items() if r.needs_scale and k not in scales and r.existing_run_id is None]
     if unscaled:
@@ -190,6 +199,7 @@ def commit(
         # identity is read again inside the (cross-client serialised, retried) transaction: a file or
         # run another client stored since prepare() is skipped or appended to, never stored twice
         written: dict[str, int] = {}
+        owned_elsewhere(cur, [r.existing_run_id for r in plan.runs.values() if r.existing_run_id is not None], ws)
         already = writer.known_file_ids(store, list(plan.file_data), cur=cur)
         existing = writer.run_ids_by_key(store, list(plan.runs), cur=cur)
         for key, run in plan.runs.items():
@@ -211,6 +221,8 @@ def commit(
                 written[key] = writer.write_run(cur, **item, uploaded_by=uploaded_by, formats=formats,
                                                 override=scales.get(key))
         written.update(writer.write_new_runs(cur, batch, uploaded_by=uploaded_by, formats=formats))
+        claim_runs(cur, [i for k, i in written.items() if plan.runs[k].existing_run_id is None], ws,
+                   uploaded_by or resolve(scope).identity)
         return written
     return store.write(write)
 

@@ -10,8 +10,10 @@ import math
 
 import pandas as pd
 
+from storage import audit
 from storage.db import Store
 from storage.ids import allocate_ids
+from storage.scope import MEMBER, NoAccessError, Scope, resolve
 from storage.scales import SCALES
 
 COLUMNS = ["benchmark", "model", "aliases", "setting", "task", "tasks", "length_label", "length_value", "value",
@@ -19,8 +21,23 @@ COLUMNS = ["benchmark", "model", "aliases", "setting", "task", "tasks", "length_
 ORIGINS = {"entered", "table"}
 
 
-def save_published(store: Store, rows: pd.DataFrame, origin: str, entered_by: str | None = None) -> int:
-    """Store published numbers in one transaction; returns how many were stored.
+def _require_writer(scope: Scope | None) -> Scope:
+    """Published numbers are reference data shared by every workspace: a member (or admin) of any
+    workspace may add or delete them, a viewer may not.
+
+    Raises:
+        NoAccessError: ``scope`` is viewer everywhere (or no scope while sign-in is on).
+    """
+    scope = resolve(scope)
+    if not (scope.every_workspace or any(scope.allows(w, MEMBER) for w in scope.workspaces)):
+        raise NoAccessError(f"{scope.identity} is a viewer: only members change the stored published numbers")
+    return scope
+
+
+def save_published(store: Store, rows: pd.DataFrame, origin: str, entered_by: str | None = None, *,
+                   scope: Scope | None = None) -> int:
+    """Store published numbers in one transaction; returns how many were stored. ``entered_by``
+    defaults to the scope's identity.
 
     Args:
         rows: columns benchmark, model, value (required), and any of :data:`COLUMNS`; ``value`` as
@@ -30,7 +47,10 @@ def save_published(store: Store, rows: pd.DataFrame, origin: str, entered_by: st
     Raises:
         ValueError: unknown origin or scale, or a row without benchmark / model / numeric value
             (names the row); nothing is stored then.
+        NoAccessError: ``scope`` is a viewer (:func:`_require_writer`).
     """
+    scope = _require_writer(scope)
+    entered_by = entered_by or scope.identity
     if origin not in ORIGINS:
         raise ValueError(f"unknown origin {origin!r}; known: {', '.join(sorted(ORIGINS))}")
     clean = []
@@ -72,13 +92,23 @@ def stored_published(store: Store) -> pd.DataFrame:
         f"SELECT published_id, {', '.join(COLUMNS)}, entered_at FROM published_numbers ORDER BY published_id").df()
 
 
-def delete_published(store: Store, published_ids: list[int]) -> int:
-    """Delete stored published numbers by id; returns how many were deleted."""
+def delete_published(store: Store, published_ids: list[int], *, scope: Scope | None = None) -> int:
+    """Delete stored published numbers by id, with one audit row each (the row before); returns
+    how many were deleted.
+
+    Raises:
+        NoAccessError: ``scope`` is a viewer (:func:`_require_writer`).
+    """
+    scope = _require_writer(scope)
     if not published_ids:
         return 0
     def write(cur) -> int:
-        n = cur.execute("SELECT count(*) FROM published_numbers WHERE published_id IN (SELECT unnest(?))",
-                        [list(map(int, published_ids))]).fetchone()[0]
+        gone = cur.execute(f"SELECT published_id, {', '.join(COLUMNS)} FROM published_numbers"
+                           " WHERE published_id IN (SELECT unnest(?))", [list(map(int, published_ids))]).df()
+        for row in gone.to_dict("records"):
+            audit.record(cur, scope.identity, None, "delete", "published_number", row["published_id"],
+                         {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()})
+        n = len(gone)
         cur.execute("DELETE FROM published_numbers WHERE published_id IN (SELECT unnest(?))", [list(map(int, published_ids))])
         return int(n)
     return store.write(write)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import pandas as pd
 
 from storage.db import Store
+from storage.scope import Scope, require_visible
 from storage.frames import empty_frame
 from storage.scales import metric_kind_sql
 
 
-def length_observations(store: Store, run_ids: list[int], truncated: str = "exclude") -> pd.DataFrame:
+def length_observations(store: Store, run_ids: list[int], truncated: str = "exclude", *,
+                        scope: Scope | None = None) -> pd.DataFrame:
     """Scores by context length for the given runs, compressed to (value, count) histograms.
 
     Each run contributes from one table, in this order: NIAH trials (one observation per trial),
@@ -36,7 +38,9 @@ def length_observations(store: Store, run_ids: list[int], truncated: str = "excl
     if not run_ids:
         return empty_frame(["run_id", "source", "task", "stratum", "length_value", "length_label", "length_unit",
                        "tokenizer", "metric_kind", "value", "count"])
-    return store.cursor().execute(
+    cur = store.cursor()
+    require_visible(cur, scope, run_ids)
+    return cur.execute(
         f"""
         WITH sel AS (SELECT * FROM runs WHERE run_id IN (SELECT unnest(?))),
         trial_runs AS (SELECT DISTINCT run_id FROM niah_trials WHERE run_id IN (SELECT run_id FROM sel)),
@@ -71,7 +75,7 @@ def length_observations(store: Store, run_ids: list[int], truncated: str = "excl
     ).df()
 
 
-def run_cells(store: Store, run_id: int) -> pd.DataFrame:
+def run_cells(store: Store, run_id: int, *, scope: Scope | None = None) -> pd.DataFrame:
     """A run's scores on a grid of cells, for the diff heatmap.
 
     NIAH runs: row = depth percent, column = context length, value = mean 0..1 score, n = trials.
@@ -80,7 +84,9 @@ def run_cells(store: Store, run_id: int) -> pd.DataFrame:
 
     Columns: row, column, column_order (numeric for sorting), value, n.
     """
-    return store.cursor().execute(
+    cur = store.cursor()
+    require_visible(cur, scope, [run_id])
+    return cur.execute(
         f"""
         SELECT depth_percent::VARCHAR AS row, context_length::VARCHAR AS column,
                context_length::DOUBLE AS column_order, depth_percent AS row_order, avg(score) AS value, count(score) AS n
@@ -104,7 +110,7 @@ def run_cells(store: Store, run_id: int) -> pd.DataFrame:
     ).df()
 
 
-def paired_outcomes(store: Store, baseline: int, candidate: int) -> pd.DataFrame:
+def paired_outcomes(store: Store, baseline: int, candidate: int, *, scope: Scope | None = None) -> pd.DataFrame:
     """Per-item scores of two runs joined on the same item.
 
     Samples are paired on (task, row_index) - row order within the task's file, since harness ids
@@ -113,7 +119,9 @@ def paired_outcomes(store: Store, baseline: int, candidate: int) -> pd.DataFrame
 
     Columns: item_kind ('sample' | 'trial'), task, item, baseline, candidate (0..1 scores).
     """
-    return store.cursor().execute(
+    cur = store.cursor()
+    require_visible(cur, scope, [baseline, candidate])
+    return cur.execute(
         """
         SELECT 'sample' AS item_kind, a.task, a.row_index::VARCHAR AS item, a.score AS baseline, b.score AS candidate
         FROM samples a JOIN samples b ON a.task = b.task AND a.row_index = b.row_index
@@ -131,13 +139,15 @@ def paired_outcomes(store: Store, baseline: int, candidate: int) -> pd.DataFrame
 
 
 def point_rows(store: Store, run_id: int, length_value: float | None, length_label: str | None,
-               limit: int = 500) -> pd.DataFrame:
+               limit: int = 500, *, scope: Scope | None = None) -> pd.DataFrame:
     """The trials or samples behind one (run, length) point, for drill-down.
 
     Columns: task, item (depth/trial or row index), score (0..1), prediction (model response),
     reference (needle or reference answer). At most ``limit`` rows, lowest scores first.
     """
-    return store.cursor().execute(
+    cur = store.cursor()
+    require_visible(cur, scope, [run_id])
+    return cur.execute(
         """
         SELECT * FROM (
             SELECT 'niah' AS task, depth_percent::VARCHAR || '% / trial ' || trial::VARCHAR AS item, score,
@@ -154,13 +164,15 @@ def point_rows(store: Store, run_id: int, length_value: float | None, length_lab
     ).df()
 
 
-def flagged_samples(store: Store, run_ids: list[int]) -> pd.DataFrame:
+def flagged_samples(store: Store, run_ids: list[int], *, scope: Scope | None = None) -> pd.DataFrame:
     """Per run, samples the harness truncated and samples over the model window.
 
     Columns: run_id, truncated (samples with ``extra.truncated_to``), over_window (with
     ``extra.over_window``); only runs that have either.
     """
-    return store.cursor().execute(
+    cur = store.cursor()
+    require_visible(cur, scope, run_ids)
+    return cur.execute(
         """SELECT run_id, count(*) FILTER (WHERE json_extract(extra, '$.truncated_to') IS NOT NULL) AS truncated,
                   count(*) FILTER (WHERE json_extract(extra, '$.over_window') IS NOT NULL) AS over_window
            FROM samples WHERE run_id IN (SELECT unnest(?)) AND extra IS NOT NULL GROUP BY run_id

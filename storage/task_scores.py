@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from storage.db import Store
+from storage.scope import Scope, require_visible, visible_sql
 from storage.frames import empty_frame
 from storage.scales import metric_kind_sql
 
 
-def run_task_scores(store: Store, run_ids: list[int]) -> pd.DataFrame:
+def run_task_scores(store: Store, run_ids: list[int], *, scope: Scope | None = None) -> pd.DataFrame:
     """Task scores of the given runs for the published-number check.
 
     Columns: run_id, task, length_value, length_label, metric, scale, value_raw, value, n_samples.
@@ -21,7 +22,9 @@ def run_task_scores(store: Store, run_ids: list[int]) -> pd.DataFrame:
     if not run_ids:
         return empty_frame(["run_id", "task", "length_value", "length_label", "metric", "scale", "value_raw", "value",
                        "n_samples"])
-    return store.cursor().execute(
+    cur = store.cursor()
+    require_visible(cur, scope, run_ids)
+    return cur.execute(
         f"""
         WITH scored AS (SELECT DISTINCT run_id, task FROM samples
                         WHERE run_id IN (SELECT unnest(?)) AND score IS NOT NULL)
@@ -41,14 +44,15 @@ def run_task_scores(store: Store, run_ids: list[int]) -> pd.DataFrame:
     ).df()
 
 
-def task_means(store: Store) -> pd.DataFrame:
+def task_means(store: Store, *, scope: Scope | None = None) -> pd.DataFrame:
     """Mean 0..1 score per run and task over all lengths, for the correlation matrix.
 
     NIAH runs give one task named after the benchmark; runs with task scores use them; runs with
     only scored samples use the sample mean per task. Perplexity is left out (not a 0..1 score).
 
-    Columns: run_id, model, label, benchmark, task, value, n (rows averaged).
+    Columns: run_id, model, label, benchmark, task, value, n (rows averaged); only runs visible to ``scope``.
     """
+    visible, params = visible_sql(scope, "r")
     return store.cursor().execute(
         f"""
         WITH trial_runs AS (SELECT DISTINCT run_id FROM niah_trials),
@@ -64,7 +68,7 @@ def task_means(store: Store) -> pd.DataFrame:
               AND run_id NOT IN (SELECT run_id FROM trial_runs) AND run_id NOT IN (SELECT run_id FROM score_runs)
             GROUP BY ALL
         ) x JOIN runs r USING (run_id)
-        WHERE x.value IS NOT NULL
+        WHERE x.value IS NOT NULL AND {visible}
         ORDER BY r.run_id, x.task
-        """
+        """, params
     ).df().assign(task=lambda d: d["task"].fillna(d["benchmark"]))

@@ -12,7 +12,9 @@ from typing import Any
 import pandas as pd
 
 from storage.db import Store
+from storage import audit
 from storage.ids import allocate_ids
+from storage.scope import NoAccessError, Scope, require_visible, resolve, target_workspace, visible_sql
 from storage.json_column import from_json, to_json
 
 
@@ -25,26 +27,30 @@ def _ranks(scores: list[float | None]) -> list[int | None]:
     return out
 
 
-def save_traceback(store: Store, doc: dict[str, Any], *, context_hash: str, label: str | None = None) -> int:
-    """Insert one traceback result; returns its ``traceback_id``.
+def save_traceback(store: Store, doc: dict[str, Any], *, context_hash: str, label: str | None = None,
+                   scope: Scope | None = None, workspace: str | None = None) -> int:
+    """Insert one traceback result in ``workspace`` (needs the member role there); returns its ``traceback_id``.
 
     Raises:
+        NoAccessError: ``scope`` is not a member of the workspace.
         KeyError: ``doc`` lacks a required key (answer, passages, top_k, forward_passes, seconds,
             method, model, question).
     """
     cfg = doc.get("config") or {}
     passages = doc["passages"]
     scores = [p.get("score") for p in passages]
+    ws = target_workspace(scope, workspace)
+
     def write(cur) -> int:
         tid = allocate_ids(cur, "traceback_id")
         cur.execute(
             "INSERT INTO traceback_runs (traceback_id, model, question, answer, answer_source, context_hash, segmentation,"
-            " method, k, n_passages, top_k, forward_passes, seconds, config, faithfulness, label)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " method, k, n_passages, top_k, forward_passes, seconds, config, faithfulness, label, workspace,"
+            " created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [tid, doc["model"], doc["question"], doc["answer"], doc.get("answer_source", "given"), context_hash,
              cfg.get("segmentation", "passages"), doc["method"], int(cfg.get("k", len(doc["top_k"]))),
              len(passages), to_json(doc["top_k"]), int(doc["forward_passes"]), float(doc["seconds"]),
-             to_json(cfg), to_json(doc.get("faithfulness")), label],
+             to_json(cfg), to_json(doc.get("faithfulness")), label, ws, resolve(scope).identity],
         )
         rows = [(tid, p["index"], p["text"], s, r) for p, s, r in zip(passages, scores, _ranks(scores))]
         cur.executemany("INSERT INTO traceback_passages VALUES (?, ?, ?, ?, ?)", rows)
@@ -52,25 +58,29 @@ def save_traceback(store: Store, doc: dict[str, Any], *, context_hash: str, labe
     return store.write(write)
 
 
-def list_tracebacks(store: Store) -> pd.DataFrame:
-    """All stored tracebacks, newest first: id, created_at, model, method, question, answer, k,
-    n_passages, forward_passes, seconds, context_hash, label, top1 (text of the best passage)."""
+def list_tracebacks(store: Store, *, scope: Scope | None = None) -> pd.DataFrame:
+    """Stored tracebacks visible to ``scope``, newest first: id, created_at, model, method, question,
+    answer, k, n_passages, forward_passes, seconds, context_hash, label, top1 (text of the best
+    passage), workspace, created_by."""
+    visible, params = visible_sql(scope, "r", table="traceback_runs")
     return store.cursor().execute(
         "SELECT r.traceback_id, r.created_at, r.model, r.method, r.question, r.answer, r.k, r.n_passages,"
-        " r.forward_passes, r.seconds, r.context_hash, r.segmentation, r.label, p.text AS top1"
+        " r.forward_passes, r.seconds, r.context_hash, r.segmentation, r.label, p.text AS top1,"
+        " r.workspace, r.created_by"
         " FROM traceback_runs r LEFT JOIN traceback_passages p"
         "   ON p.traceback_id = r.traceback_id AND p.rank = 1"
-        " ORDER BY r.traceback_id DESC"
+        f" WHERE {visible} ORDER BY r.traceback_id DESC", params
     ).df()
 
 
-def load_traceback(store: Store, traceback_id: int) -> dict[str, Any]:
+def load_traceback(store: Store, traceback_id: int, *, scope: Scope | None = None) -> dict[str, Any]:
     """The stored result as the CLI JSON document (plus ``traceback_id``, ``created_at``, ``label``).
 
     Raises:
-        KeyError: no such id.
+        NoAccessError: no such id, or not visible to ``scope``.
     """
     cur = store.cursor()
+    require_visible(cur, scope, [traceback_id], table="traceback_runs")
     row = cur.execute(
         "SELECT model, question, answer, answer_source, method, top_k, forward_passes, seconds, config,"
         " faithfulness, created_at, label FROM traceback_runs WHERE traceback_id = ?", [traceback_id]).fetchone()
@@ -98,12 +108,14 @@ def load_traceback(store: Store, traceback_id: int) -> dict[str, Any]:
     }
 
 
-def compare_scores(store: Store, traceback_ids: list[int]) -> pd.DataFrame:
+def compare_scores(store: Store, traceback_ids: list[int], *, scope: Scope | None = None) -> pd.DataFrame:
     """Wide table to compare methods: one row per passage index, columns ``text`` and one score
     column per traceback (named ``"{id}: {method}"``), plus each traceback's rank ``rank {id}``."""
     if not traceback_ids:
         return pd.DataFrame()
-    df = store.cursor().execute(
+    cur = store.cursor()
+    require_visible(cur, scope, traceback_ids, table="traceback_runs")
+    df = cur.execute(
         "SELECT p.traceback_id, r.method, p.passage_index, p.text, p.score, p.rank"
         " FROM traceback_passages p JOIN traceback_runs r USING (traceback_id)"
         " WHERE p.traceback_id IN (SELECT unnest(?)) ORDER BY p.passage_index", [list(traceback_ids)]).df()
@@ -115,9 +127,23 @@ def compare_scores(store: Store, traceback_ids: list[int]) -> pd.DataFrame:
     return pd.concat([text, wide, ranks], axis=1).reset_index()
 
 
-def delete_traceback(store: Store, traceback_id: int) -> None:
-    """Delete one stored traceback and its passages."""
+def delete_traceback(store: Store, traceback_id: int, *, scope: Scope | None = None) -> None:
+    """Delete one stored traceback and its passages (an admin of its workspace, or the member who
+    made it), with an audit row holding its before-state (the document of :func:`load_traceback`).
+
+    Raises:
+        NoAccessError: not visible to ``scope``, or ``scope`` may not delete it.
+    """
+    scope = resolve(scope)
+    before = load_traceback(store, traceback_id, scope=scope)
+    row = store.cursor().execute("SELECT workspace, created_by FROM traceback_runs WHERE traceback_id = ?",
+                                 [traceback_id]).fetchone()
+    if not scope.may_change(row[0], row[1]):
+        raise NoAccessError(f"{scope.identity} may not delete traceback {traceback_id}")
+
     def write(cur) -> None:
+        audit.record(cur, scope.identity, row[0], "traceback_delete", "traceback", traceback_id,
+                     {k: (str(v) if k == "created_at" else v) for k, v in before.items()})
         cur.execute("DELETE FROM traceback_passages WHERE traceback_id = ?", [traceback_id])
         cur.execute("DELETE FROM traceback_runs WHERE traceback_id = ?", [traceback_id])
     store.write(write)

@@ -4,13 +4,14 @@ from __future__ import annotations
 import pandas as pd
 
 from storage.db import Store
+from storage.scope import Scope, require_visible
 from storage.frames import empty_frame
 
 #: repeats policy for the heatmap: every trial, or only trial 0 of each cell
 TRIALS_ALL, TRIALS_FIRST = "all", "first"
 
 
-def heatmap_cells(store: Store, run_ids: list[int], trials: str = TRIALS_ALL) -> pd.DataFrame:
+def heatmap_cells(store: Store, run_ids: list[int], trials: str = TRIALS_ALL, *, scope: Scope | None = None) -> pd.DataFrame:
     """Mean normalised score per (run, context length, depth percent) cell.
 
     Args:
@@ -30,7 +31,9 @@ def heatmap_cells(store: Store, run_ids: list[int], trials: str = TRIALS_ALL) ->
     first_only = "AND trial = 0" if trials == TRIALS_FIRST else ""
     # two-stage: count per (cell, raw score) first, then fold into one row per cell; faster than
     # histogram() over the trials (benchmarks/ingest_and_query.py part b)
-    return store.cursor().execute(
+    cur = store.cursor()
+    require_visible(cur, scope, run_ids)
+    return cur.execute(
         f"""SELECT run_id, context_length, depth_percent, sum(c)::BIGINT AS n,
                    coalesce(sum(c) FILTER (WHERE score_raw IS NULL), 0)::BIGINT AS n_not_evaluated,
                    sum(s) / nullif(sum(c_scored), 0) AS mean_score,
@@ -49,10 +52,12 @@ def heatmap_cells(store: Store, run_ids: list[int], trials: str = TRIALS_ALL) ->
     ).df()
 
 
-def cell_trials(store: Store, run_id: int, context_length: int, depth_percent: float) -> pd.DataFrame:
+def cell_trials(store: Store, run_id: int, context_length: int, depth_percent: float, *, scope: Scope | None = None) -> pd.DataFrame:
     """Trials of one heatmap cell: trial, version, score_raw, score, needle_recall, needle, response,
     source_file."""
-    return store.cursor().execute(
+    cur = store.cursor()
+    require_visible(cur, scope, [run_id])
+    return cur.execute(
         """SELECT trial, version, score_raw, score, needle_recall, needle, response, source_file
            FROM niah_trials
            WHERE run_id = ? AND context_length = ? AND depth_percent = ?
@@ -61,14 +66,16 @@ def cell_trials(store: Store, run_id: int, context_length: int, depth_percent: f
     ).df()
 
 
-def depth_observations(store: Store, run_ids: list[int]) -> pd.DataFrame:
+def depth_observations(store: Store, run_ids: list[int], *, scope: Scope | None = None) -> pd.DataFrame:
     """NIAH trials by (context length, depth percent), compressed to (score, count) histograms.
 
     Columns: run_id, context_length, length_unit, depth_percent, value (0..1 score), count.
     """
     if not run_ids:
         return empty_frame(["run_id", "context_length", "length_unit", "depth_percent", "value", "count"])
-    return store.cursor().execute(
+    cur = store.cursor()
+    require_visible(cur, scope, run_ids)
+    return cur.execute(
         """SELECT run_id, context_length, length_unit, depth_percent, score AS value, count(*) AS count
            FROM niah_trials WHERE run_id IN (SELECT unnest(?)) AND score IS NOT NULL
            GROUP BY ALL ORDER BY ALL""",
@@ -77,12 +84,14 @@ def depth_observations(store: Store, run_ids: list[int]) -> pd.DataFrame:
 
 
 def depth_rows(store: Store, run_id: int, depth_percent: float, length_low: float, length_high: float,
-               limit: int = 500) -> pd.DataFrame:
+               limit: int = 500, *, scope: Scope | None = None) -> pd.DataFrame:
     """The NIAH trials behind one depth point (a depth within a band of context lengths).
 
     Columns: context_length, depth_percent, trial, score_raw, score (0..1), needle, response.
     """
-    return store.cursor().execute(
+    cur = store.cursor()
+    require_visible(cur, scope, [run_id])
+    return cur.execute(
         """SELECT context_length, depth_percent, trial, score_raw, score, needle, response FROM niah_trials
            WHERE run_id = ? AND depth_percent = ? AND context_length BETWEEN ? AND ?
            ORDER BY score, context_length, trial LIMIT ?""",

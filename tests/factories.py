@@ -19,8 +19,9 @@ from storage.importers.parsed import ParsedFile
 from storage.importers.source import SourceFile
 
 
-def write_parsed(store: Store, parts: list[ParsedFile]) -> dict[str, int]:
+def write_parsed(store: Store, parts: list[ParsedFile], **commit_options) -> dict[str, int]:
     """Store parsed files as runs (equal ``run_key`` -> one run); returns run_key -> run_id.
+    ``commit_options`` go to :func:`storage.ingest.commit` (``scope=``, ``workspace=``, ``uploaded_by=``).
 
     Raises:
         storage.ingest.MissingModelError: a run has no model name.
@@ -32,7 +33,7 @@ def write_parsed(store: Store, parts: list[ParsedFile]) -> dict[str, int]:
         p.file_id = src.sha256
         data[src.sha256] = src
         runs.setdefault(p.run_key, PlannedRun(p.run_key, [])).parts.append(p)
-    return commit(IngestPlan([], runs, data), store)
+    return commit(IngestPlan([], runs, data), store, **commit_options)
 
 
 def niah_run(model: str, lengths: list[int], depths: list[float], score, *, trials: int = 1,

@@ -28,51 +28,51 @@ __all__ = ["SCALES", "SCALE_LABELS", "TRIALS_ALL", "TRIALS_FIRST"]  # vocabulari
 @st.cache_data(show_spinner=False, max_entries=16)
 def runs(fp: StoreFingerprint) -> pd.DataFrame:
     """``storage.runs.list_runs``: every run, with its kind, provenance and row counts; names made safe to show."""
-    return display_frame(run_queries.list_runs(open_store(fp.path)), ["label", "model"])
+    return display_frame(run_queries.list_runs(open_store(fp.path), scope=fp.scope), ["label", "model"])
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def run_files(fp: StoreFingerprint, run_id: int) -> pd.DataFrame:
     """``storage.runs.run_files``: the files of one run."""
-    return run_queries.run_files(open_store(fp.path), run_id)
+    return run_queries.run_files(open_store(fp.path), run_id, scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def heatmap_cells(fp: StoreFingerprint, run_ids: tuple[int, ...], repeats: str) -> pd.DataFrame:
     """``storage.trials.heatmap_cells`` (``repeats``: :data:`TRIALS_ALL` or :data:`TRIALS_FIRST`)."""
-    return trials.heatmap_cells(open_store(fp.path), list(run_ids), repeats)
+    return trials.heatmap_cells(open_store(fp.path), list(run_ids), repeats, scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def cell_trials(fp: StoreFingerprint, run_id: int, context_length: int, depth_percent: float) -> pd.DataFrame:
     """``storage.trials.cell_trials``: the trials of one heatmap cell."""
-    return trials.cell_trials(open_store(fp.path), run_id, context_length, depth_percent)
+    return trials.cell_trials(open_store(fp.path), run_id, context_length, depth_percent, scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def point_rows(fp: StoreFingerprint, run_id: int, length_value: float | None,
                length_label: str | None) -> pd.DataFrame:
     """``storage.scores.point_rows``: the trials or samples behind one (run, length) point."""
-    return scores.point_rows(open_store(fp.path), run_id, length_value, length_label)
+    return scores.point_rows(open_store(fp.path), run_id, length_value, length_label, scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def depth_rows(fp: StoreFingerprint, run_id: int, depth_percent: float, length_low: float,
                length_high: float) -> pd.DataFrame:
     """``storage.trials.depth_rows``: the NIAH trials behind one depth point."""
-    return trials.depth_rows(open_store(fp.path), run_id, depth_percent, length_low, length_high)
+    return trials.depth_rows(open_store(fp.path), run_id, depth_percent, length_low, length_high, scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def length_observations(fp: StoreFingerprint, run_ids: tuple[int, ...], truncated: str = "exclude") -> pd.DataFrame:
     """``storage.scores.length_observations`` for the runs (``truncated``: "exclude" | "keep")."""
-    return scores.length_observations(open_store(fp.path), list(run_ids), truncated)
+    return scores.length_observations(open_store(fp.path), list(run_ids), truncated, scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def flagged_samples(fp: StoreFingerprint, run_ids: tuple[int, ...]) -> pd.DataFrame:
     """``storage.scores.flagged_samples``: truncated / over-window sample counts per run."""
-    return scores.flagged_samples(open_store(fp.path), list(run_ids))
+    return scores.flagged_samples(open_store(fp.path), list(run_ids), scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -80,7 +80,7 @@ def run_length_points(fp: StoreFingerprint, run_id: int, tasks: tuple[str, ...],
                       truncated: str = "exclude") -> pd.DataFrame:
     """Length points (mean, CI, n) of one run, restricted to ``tasks`` when given; cached per run
     so adding a run to a chart only computes the new one."""
-    obs = scores.length_observations(open_store(fp.path), [run_id], truncated)
+    obs = scores.length_observations(open_store(fp.path), [run_id], truncated, scope=fp.scope)
     if tasks:
         obs = obs[obs["task"].isin(tasks)]
     return _length_points(obs, n_resamples=n_resamples)
@@ -89,44 +89,44 @@ def run_length_points(fp: StoreFingerprint, run_id: int, tasks: tuple[str, ...],
 @st.cache_data(show_spinner=False, max_entries=64)
 def depth_observations(fp: StoreFingerprint, run_ids: tuple[int, ...]) -> pd.DataFrame:
     """``storage.trials.depth_observations`` for the runs."""
-    return trials.depth_observations(open_store(fp.path), list(run_ids))
+    return trials.depth_observations(open_store(fp.path), list(run_ids), scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def task_means(fp: StoreFingerprint) -> pd.DataFrame:
     """``storage.task_scores.task_means``."""
-    return task_scores.task_means(open_store(fp.path))
+    return task_scores.task_means(open_store(fp.path), scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def run_cells(fp: StoreFingerprint, run_id: int) -> pd.DataFrame:
     """``storage.scores.run_cells``."""
-    return scores.run_cells(open_store(fp.path), run_id)
+    return scores.run_cells(open_store(fp.path), run_id, scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def paired_outcomes(fp: StoreFingerprint, baseline: int, candidate: int) -> pd.DataFrame:
     """``storage.scores.paired_outcomes``."""
-    return scores.paired_outcomes(open_store(fp.path), baseline, candidate)
+    return scores.paired_outcomes(open_store(fp.path), baseline, candidate, scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def sample_scorers(fp: StoreFingerprint, run_id: int) -> list[str]:
     """``storage.samples.sample_scorers``."""
-    return samples.sample_scorers(open_store(fp.path), run_id)
+    return samples.sample_scorers(open_store(fp.path), run_id, scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def run_task_scores(fp: StoreFingerprint, run_ids: tuple[int, ...]) -> pd.DataFrame:
     """``storage.task_scores.run_task_scores``."""
-    return task_scores.run_task_scores(open_store(fp.path), list(run_ids))
+    return task_scores.run_task_scores(open_store(fp.path), list(run_ids), scope=fp.scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def depth_analysis(fp: StoreFingerprint, run_ids: tuple[int, ...], n_bands: int, edge: float, middle: tuple[float, float],
                    length_range: tuple[float, float] | None):
     """(depth points, U-shape table, length units) for the Depth page (``analysis.depth``)."""
-    obs = trials.depth_observations(open_store(fp.path), list(run_ids))
+    obs = trials.depth_observations(open_store(fp.path), list(run_ids), scope=fp.scope)
     if length_range is not None:
         obs = obs[obs["context_length"].between(*length_range)]
     if obs.empty:
@@ -139,7 +139,7 @@ def depth_analysis(fp: StoreFingerprint, run_ids: tuple[int, ...], n_bands: int,
 @st.cache_data(show_spinner=False, max_entries=64)
 def correlations(fp: StoreFingerprint, run_ids: tuple[int, ...], by: str, tasks: tuple[str, ...], min_n: int):
     """(models x columns matrix, pairwise correlations) for the Correlation page (``analysis.correlation``)."""
-    tm = task_scores.task_means(open_store(fp.path))
+    tm = task_scores.task_means(open_store(fp.path), scope=fp.scope)
     tm = tm[tm["run_id"].isin(run_ids)]
     if tasks:
         tm = tm[tm["task"].isin(tasks)]

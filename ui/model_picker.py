@@ -10,6 +10,11 @@ layers, query heads, KV heads, context limit, parameters, device and dtype (conf
     if picked:
         lm = picked.load()          # inside a job: loads once per process
 
+On a shared server (sign-in on, or bound beyond loopback) the picker offers only the embedded
+models and the admin's allow-list, with the list's switches (``analysis.probes.model_policy``);
+the check runs again before anything is read or loaded, so a spec from a URL or session state
+cannot get around it.
+
 ``retrieval_heads_link(model, length, depth)`` links a NIAH cell to the Retrieval heads page.
 
 ``job_panel(session_key)`` draws the progress / ETA / cancel / result of the job whose id is in
@@ -42,9 +47,15 @@ class PickedModel:
                 "allow_pickle": self.allow_pickle}
 
     def load(self):
-        """``analysis.probes.models.load`` with the picked options (cached per process)."""
+        """``analysis.probes.models.load`` with the picked options (cached per process), after the
+        shared-server policy check (:func:`allowed_switches`).
+
+        Raises:
+            ModelNotAllowedError: not allowed on this deployment.
+        """
         from analysis.probes.models import load
 
+        allowed_switches(self.spec, self.trust_remote_code, self.allow_pickle)
         return load(self.spec, device=self.device, trust_remote_code=self.trust_remote_code,
                     allow_pickle=self.allow_pickle)
 
@@ -63,10 +74,35 @@ def _devices() -> list[str]:
     return ["auto"] + sorted({"cpu", best})
 
 
-def model_picker(key: str = "probe") -> PickedModel | None:
-    """Draw the picker; returns the choice, or None (with a message) when no usable model is given."""
-    from analysis.probes.models import EMBEDDED, ModelLoadError
+def shared_server() -> bool:
+    """True when this server is shared (``analysis.probes.model_policy.is_shared``: sign-in on, or
+    ``server.address`` not loopback)."""
+    from analysis.probes.model_policy import is_shared
+    from storage.scope import sign_in_required
 
+    return is_shared(sign_in_required(), st.get_option("server.address"))
+
+
+def allowed_switches(spec: str, trust_remote_code: bool, allow_pickle: bool):
+    """``analysis.probes.model_policy.check_model`` for this deployment.
+
+    Raises:
+        ModelNotAllowedError: the spec or a switch is not allowed here.
+    """
+    from analysis.probes.model_policy import check_model, load_allowed
+    from analysis.probes.models import EMBEDDED
+
+    return check_model(spec, trust_remote_code=trust_remote_code, allow_pickle=allow_pickle, shared=shared_server(),
+                       embedded=set(EMBEDDED), allowed=load_allowed())
+
+
+def model_picker(key: str = "probe") -> PickedModel | None:
+    """Draw the picker; returns the choice, or None (with a message) when no usable model is given
+    or the model is not allowed on this (shared) server."""
+    from analysis.probes.models import EMBEDDED
+
+    if shared_server():
+        return _shared_picker(key)
     choice = st.selectbox("Model", list(EMBEDDED) + [OTHER], key=f"{key}_model",
                           format_func=lambda k: EMBEDDED[k].name if k in EMBEDDED else "Local folder, .gguf file or hub id…")
     spec = choice
@@ -83,10 +119,48 @@ def model_picker(key: str = "probe") -> PickedModel | None:
                       help="Runs Python code from the model repository. Off by default; per model.")
     pickle = c3.toggle("Allow pickle checkpoints", key=f"{key}_pickle_{spec}", disabled=spec in EMBEDDED,
                        help="Only safetensors / GGUF weights are loaded unless this is on.")
-    dev = None if device == "auto" else device
+    return _described(spec, None if device == "auto" else device, trust, pickle)
+
+
+def _shared_picker(key: str) -> PickedModel | None:
+    """The shared server's picker: embedded models and the admin's list only; the switches come
+    from the list (shown, not editable)."""
+    from analysis.probes.model_policy import ModelNotAllowedError, load_allowed
+    from analysis.probes.models import EMBEDDED
+
     try:
+        listed = load_allowed()
+    except ValueError as exc:
+        st.error(f"The models file is broken, only the embedded models are offered: {exc}")
+        listed = {}
+    options = list(EMBEDDED) + [m.spec for m in listed.values()]
+    if st.session_state.get(f"{key}_model") not in options:
+        st.session_state.pop(f"{key}_model", None)  # e.g. "other…" from a link: not offered here
+    spec = st.selectbox("Model", options, key=f"{key}_model",
+                        format_func=lambda k: EMBEDDED[k].name if k in EMBEDDED else k,
+                        help="A shared server loads only the embedded models and the ones an admin allows "
+                             "(models file; README, 'Deploying for a team').")
+    try:
+        entry = allowed_switches(spec, False, False)
+    except ModelNotAllowedError as exc:
+        st.error(str(exc))
+        return None
+    c1, c2 = st.columns(2)
+    device = c1.selectbox("Device", _devices(), key=f"{key}_device")
+    c2.caption(f"Trust remote code: {'on' if entry.trust_remote_code else 'off'} · pickle checkpoints: "
+               f"{'allowed' if entry.allow_pickle else 'off'} (set per model by an admin)")
+    return _described(spec, None if device == "auto" else device, entry.trust_remote_code, entry.allow_pickle)
+
+
+def _described(spec: str, dev: str | None, trust: bool, pickle: bool) -> PickedModel | None:
+    """Check the policy, read the config (no weights), show the model's facts; the pick or None."""
+    from analysis.probes.model_policy import ModelNotAllowedError
+    from analysis.probes.models import ModelLoadError
+
+    try:
+        allowed_switches(spec, trust, pickle)  # before the config is read: it may name remote code
         info = _describe(spec, dev, trust)
-    except ModelLoadError as exc:
+    except (ModelLoadError, ModelNotAllowedError) as exc:
         st.error(str(exc))
         return None
     cols = st.columns(7)

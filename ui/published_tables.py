@@ -13,7 +13,7 @@ from storage.published import delete_published, save_published, stored_published
 SCALE_CHOICES = {"pct_0_100": "score 0-100", "frac_0_1": "score 0-1", "perplexity": "perplexity (lower is better)"}
 
 
-def table_reader(store: Store) -> None:
+def table_reader(store: Store, scope=None) -> None:  # scope: storage.scope.Scope of the signed-in user
     """Expander: upload or paste a Markdown / HTML document, pick a table, confirm the column roles,
     preview the numbers, store them (``published_numbers``, origin 'table')."""
     with st.expander("Read a published table (README, leaderboard page, pasted table)"):
@@ -56,27 +56,27 @@ def table_reader(store: Store) -> None:
         if st.button(f"Store {len(rows)} published number(s)", disabled=not benchmark.strip() or rows.empty,
                      key="pubtab_store"):
             try:
-                n = save_published(store, rows.assign(scale=scale), origin="table")
-            except ValueError as exc:
+                n = save_published(store, rows.assign(scale=scale), origin="table", scope=scope)
+            except (ValueError, PermissionError) as exc:  # PermissionError: storage.scope.NoAccessError (a viewer)
                 st.error(md(f"{name}: {exc}"))
             else:
                 st.success(f"Stored {n} published number(s) from {md(name)}.")
 
 
-def save_entered(store: Store, entered: pd.DataFrame) -> None:
+def save_entered(store: Store, entered: pd.DataFrame, scope=None) -> None:
     """Button storing the rows typed into the editor (origin 'entered'); errors name the row and field."""
     rows = entered.dropna(how="all")
     if st.button(f"Store the {len(rows)} typed number(s)", disabled=rows.empty, key="pub_store_entered"):
         try:
-            save_published(store, rows, origin="entered")
-        except ValueError as exc:
+            save_published(store, rows, origin="entered", scope=scope)
+        except (ValueError, PermissionError) as exc:
             st.error(str(exc))
         else:
             st.session_state.pop("user_published", None)  # now stored: clear the editor, no double counting
             st.rerun()
 
 
-def stored_table(store: Store) -> pd.DataFrame:
+def stored_table(store: Store, scope=None) -> pd.DataFrame:
     """Expander listing the stored published numbers with a delete picker; returns them."""
     stored = stored_published(store)
     with st.expander(f"Stored published numbers ({len(stored)})"):
@@ -84,6 +84,10 @@ def stored_table(store: Store) -> pd.DataFrame:
         gone = st.multiselect("Delete", stored["published_id"].tolist(), key="pub_delete",
                               format_func=lambda i: f"#{i}")
         if gone and st.button("Delete the picked numbers", key="pub_delete_go"):
-            delete_published(store, gone)
-            st.rerun()
+            try:
+                delete_published(store, gone, scope=scope)
+            except PermissionError as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
     return stored

@@ -10,13 +10,15 @@ from storage.importers.registry import importers
 from storage.ingest import MissingModelError, commit, prepare
 from storage.importers.source import SourceFile
 from storage.plan import DUPLICATE, ERROR, READY, REPEATED
-from storage.runs import delete_run, rename_run
+from storage.runs import delete_run, rename_run, retention_days
 from storage.scales import check_override
+from storage.scope import NoAccessError
 from storage.sources import SkippedInput, from_upload
 
 # the page's API: the storage names it uses, and the helpers below
-__all__ = ["DUPLICATE", "ERROR", "READY", "REPEATED", "MissingModelError", "check_override", "commit", "count_summary", "delete_run",
-           "prepare", "read_uploads", "rename_run", "supported_formats"]
+__all__ = ["DUPLICATE", "ERROR", "READY", "REPEATED", "MissingModelError", "NoAccessError", "check_override", "commit",
+           "count_summary", "delete_run", "prepare", "read_uploads", "rename_run", "retention_days",
+           "supported_formats"]
 
 
 def supported_formats() -> pd.DataFrame:

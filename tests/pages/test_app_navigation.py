@@ -17,7 +17,7 @@ def test_every_page_is_in_the_navigation_under_its_file_name():
     calls = [n for n in ast.walk(ast.parse((ROOT / "app.py").read_text()))
              if isinstance(n, ast.Call) and getattr(n.func, "attr", None) == "Page"]
     files = [c.args[0].value for c in calls]
-    assert len(files) == 12 == len(set(files))
+    assert len(files) == 13 == len(set(files))
     assert sorted(files) == sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
     for call in calls:  # no url_path: Streamlit infers the file name, as its folder discovery does
         assert [k.arg for k in call.keywords if k.arg == "url_path"] == [], call.args[0].value

@@ -57,3 +57,25 @@ def test_few_runs_keep_their_metrics(many_runs):
     caption = " ".join(c.value for c in at.caption)
     assert "4 cells, 4 trials, 0 missing (gaps)" in caption and "tokenizer not recorded" in caption
     assert "counted by: nan" not in caption and "counted by: None" not in caption
+
+
+def test_the_selected_cell_is_in_the_url(many_runs):
+    """A permalink with ?cell=RUN:LENGTH:DEPTH lists that cell's trials; picking another cell by
+    value writes it to the URL; a cell of a run not shown is ignored."""
+    rid = many_runs["niah:m03"]
+    at = AppTest.from_file(str(ROOT / "pages" / "niah_heatmap.py"), default_timeout=60)
+    at.query_params["runs"] = str(rid)
+    at.query_params["cell"] = f"{rid}:2000:100,{many_runs['niah:m04']}:1000:0"
+    at.run()
+    assert not at.exception, at.exception
+    listed = [m.value for m in at.markdown if "context length" in m.value]
+    assert listed == [f"**m03 · run {rid}** · context length 2,000 tokens · depth 100% · n = 1"]
+    assert at.dataframe[-1].value["score"].tolist() == [0.0]  # m03 scores 0 at 2000 tokens
+    clear = [b for b in at.button if b.label == "Clear the selected cell"]
+    clear[0].click().run()
+    assert "cell" not in at.query_params
+    at.selectbox(key="pick_len").set_value(1000).run()
+    at.selectbox(key="pick_depth").set_value(0.0).run()
+    [b for b in at.button if b.label == "Show trials"][0].click().run()
+    assert at.query_params["cell"] == f"{rid}:1000:0"
+    assert at.dataframe[-1].value["score"].tolist() == [1.0]

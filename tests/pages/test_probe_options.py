@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 #: flags that say where a command-line result goes (the page has its store and its download buttons)
-OUTPUT_FLAGS = {"help", "db", "out", "export", "no_store"}
+OUTPUT_FLAGS = {"help", "db", "store", "data_path", "out", "export", "no_store"}
 
 
 def _cli_fields(probe: str) -> set[str]:
