@@ -1,7 +1,7 @@
 """Very large NIAH heatmaps in the browser (a benchmark, not a timed test).
 
 (a) ``runs``: ``--runs`` (default 300) NIAH runs of 35 lengths x 35 depths (1,225 cells each) all
-    picked on the heatmap page (``/heatmap?runs=1,...,300``). Goal: the first chart drawn within 5 s.
+    picked on the heatmap page (``/niah_heatmap?runs=1,...,300``). Goal: the first chart drawn within 5 s.
 (b) ``cells``: one run of ``--lengths`` x ``--depths`` (default 400 x 300 = 120,000 cells), which the
     page aggregates into at most 60 x 60 bins ("aggregated from N cells").
 
@@ -92,7 +92,7 @@ def time_first_chart(url: str, min_points: int) -> dict[str, float]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
         warm = browser.new_page()
-        warm.goto(url.split("/heatmap")[0], wait_until="domcontentloaded")
+        warm.goto(url.split("/niah_heatmap")[0], wait_until="domcontentloaded")
         warm.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=300_000)
         warm.close()
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
@@ -128,7 +128,7 @@ def part(name: str, grids: list[pd.DataFrame], min_points: int, workdir: Path) -
         print(f"({name}) {len(ids)} run(s), {sum(map(len, grids)):,} trials stored in {time.perf_counter() - t:.0f} s")
     proc, url = serve(db)
     try:
-        res = time_first_chart(f"{url}/heatmap?runs={','.join(map(str, ids))}", min_points)
+        res = time_first_chart(f"{url}/niah_heatmap?runs={','.join(map(str, ids))}", min_points)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
