@@ -238,8 +238,6 @@ def app_url(app_db, gap_run_id, outside_calls):
     """Start ``streamlit run app.py`` on a free port against ``app_db`` (with the repository's
     ``.streamlit/config.toml``; outside requests go to ``outside_calls``); yields its base URL."""
     import subprocess
-    import time
-    import urllib.request
 
     port = _free_port()
     proxy = {k: outside_calls.url for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
@@ -250,19 +248,27 @@ def app_url(app_db, gap_run_id, outside_calls):
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    wait_for_health(proc, url)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def wait_for_health(proc, url: str) -> None:
+    """Poll the Streamlit server ``proc`` at ``url`` until ``/_stcore/health`` answers ok (at most
+    :data:`READY_MS`); kill it and raise ``RuntimeError`` with its last output when it does not start."""
+    import time
+    import urllib.request
+
     deadline = time.time() + READY_MS / 1000
     while time.time() < deadline and proc.poll() is None:
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
+                return
         except OSError:
             time.sleep(0.5)  # polling the health endpoint, not a wait for the page
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    proc.kill()
+    raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
 
 
 def wait_until_idle(page, timeout: int = READY_MS) -> None:

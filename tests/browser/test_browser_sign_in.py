@@ -14,12 +14,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.conftest import READY_MS, ROOT, _free_port
+from tests.conftest import READY_MS, ROOT, _free_port, wait_for_health
 
 pytestmark = pytest.mark.browser
 
@@ -79,16 +77,7 @@ def app(board, oidc, tmp_path_factory):
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--secrets.files", str(secrets)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.time() + READY_MS / 1000
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)  # polling the health endpoint, not a wait for the page
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    wait_for_health(proc, f"http://127.0.0.1:{port}")
     yield base
     proc.terminate()
     proc.wait(timeout=20)
