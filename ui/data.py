@@ -43,6 +43,28 @@ def heatmap_cells(fp: StoreFingerprint, run_ids: tuple[int, ...], repeats: str) 
     return trials.heatmap_cells(open_store(fp.path), list(run_ids), repeats, scope=fp.scope)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def heatmap_run_summaries(fp: StoreFingerprint, run_ids: tuple[int, ...], repeats: str) -> pd.DataFrame:
+    """``storage.trials.heatmap_run_summaries``: per-run totals of grids that are not drawn."""
+    return trials.heatmap_run_summaries(open_store(fp.path), list(run_ids), repeats, scope=fp.scope)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def heatmap_chart(fp: StoreFingerprint, run_id: int, repeats: str, colour_by: str, length_unit: str,
+                  max_plot_width: int):
+    """One run's heatmap grid (``analysis.heatmap.layout_cells``) and its figure
+    (``ui.heatmap_figure.heatmap_figure``), built once per store state and shared by every session
+    (a cached re-render costs only Streamlit's serialisation). Callers must not modify either.
+    None when the run has no trial to draw (e.g. no trial 0 with ``repeats`` = first only)."""
+    from analysis.heatmap import layout_cells
+    from ui.heatmap_figure import heatmap_figure
+
+    grid = layout_cells(heatmap_cells(fp, (run_id,), repeats)).get(run_id)
+    if grid is None:
+        return None
+    return grid, heatmap_figure(grid, length_unit, max_plot_width=max_plot_width, colour_by=colour_by)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def cell_trials(fp: StoreFingerprint, run_id: int, context_length: int, depth_percent: float) -> pd.DataFrame:
     """``storage.trials.cell_trials``: the trials of one heatmap cell."""
