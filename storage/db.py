@@ -267,6 +267,8 @@ def _lake_instance(location: str, data_path: str | None) -> duckdb.DuckDBPyConne
         if _LAKE is None:
             _LAKE = duckdb.connect()
             load_extensions(_LAKE, ["ducklake", "postgres"])
+            # Parquet footers read once per file, not once per query (a DuckLake data file never changes)
+            _LAKE.execute("SET parquet_metadata_cache = true")
         secret = s3_secret_statement(os.environ)
         if is_remote(data_path) or secret:  # an s3:// data path, given now or stored in the catalog
             load_extensions(_LAKE, ["httpfs"])
