@@ -13,7 +13,8 @@ side by side in one run, plus the many-writers stress figures.
 The PostgreSQL catalog is a throw-away local cluster (tests/pg_cluster.py) unless ``--store`` names
 one. Usage::
 
-    python benchmarks/team_store.py [--trials 1000000 10000000] [--repeats 5] [--out benchmarks/results/team_store.json]
+    python benchmarks/team_store.py [--trials 1000000 10000000] [--repeats 5] [--skip-stress]
+        [--out benchmarks/results/team_store.json]
 """
 from __future__ import annotations
 
@@ -80,6 +81,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--trials", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--skip-stress", action="store_true",
+                    help="only parts (a) and (b); the --out file keeps its earlier 'stress' figures")
     ap.add_argument("--stress-workers", type=int, default=8)
     ap.add_argument("--stress-ingests", type=int, default=50)
     ap.add_argument("--stress-runs", type=int, default=20)
@@ -103,28 +106,32 @@ def main() -> None:
             result[f"trials_{n}"] = {"embedded": e, "team": tm, "team_over_embedded_heatmap": ratio,
                                      "team_over_embedded_ingest_s": round(tm["ingest_s"] / e["ingest_s"], 2)}
             print(json.dumps(result[f"trials_{n}"], indent=1), flush=True)
-        url = "ducklake:postgres:" + cluster.create_database("stress")
-        data = str(work / "stress_lake")
-        open_store(url, data_path=data).close()
-        s = team_stress.run_stress(url, data, work / "stress", workers=args.stress_workers,
-                                   ingests=args.stress_ingests, n_runs=args.stress_runs)
-        commits = [x for w in s["workers"] for x in w["commit_seconds"]]
-        waits = [x for w in s["workers"] for x in w["queue_seconds"]]
-        store = open_store(url, data_path=data)
-        runs, files = (store.cursor().execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("runs", "files"))
-        store.close()
-        result["stress"] = {
-            "processes": args.stress_workers, "ingests_per_process": args.stress_ingests,
-            "distinct_files": args.stress_runs * 2, "runs_stored": runs, "files_stored": files,
-            "wall_s": round(s["wall_seconds"], 1), "runs_per_s": round(runs / s["wall_seconds"], 2),
-            "ingests_per_s": round(args.stress_workers * args.stress_ingests / s["wall_seconds"], 2),
-            "write_commits": len(commits), "retries": sum(w["retries"] for w in s["workers"]),
-            "p50_commit_s": round(statistics.median(commits), 3), "p95_commit_s": round(_p95(commits), 3),
-            "p95_queue_wait_s": round(_p95(waits), 3),
-            "errors": sum(len(w["errors"]) for w in s["workers"]) + len(s["reader"]["errors"]),
-            "reader_queries": s["reader"]["queries"],
-            "reader_p95_query_s": round(_p95(s["reader"]["query_seconds"]), 3)}
-        print(json.dumps(result["stress"], indent=1), flush=True)
+        if args.skip_stress:
+            if args.out.exists() and "stress" in (earlier := json.loads(args.out.read_text())):
+                result["stress"] = earlier["stress"]
+        else:
+            url = "ducklake:postgres:" + cluster.create_database("stress")
+            data = str(work / "stress_lake")
+            open_store(url, data_path=data).close()
+            s = team_stress.run_stress(url, data, work / "stress", workers=args.stress_workers,
+                                       ingests=args.stress_ingests, n_runs=args.stress_runs)
+            commits = [x for w in s["workers"] for x in w["commit_seconds"]]
+            waits = [x for w in s["workers"] for x in w["queue_seconds"]]
+            store = open_store(url, data_path=data)
+            runs, files = (store.cursor().execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("runs", "files"))
+            store.close()
+            result["stress"] = {
+                "processes": args.stress_workers, "ingests_per_process": args.stress_ingests,
+                "distinct_files": args.stress_runs * 2, "runs_stored": runs, "files_stored": files,
+                "wall_s": round(s["wall_seconds"], 1), "runs_per_s": round(runs / s["wall_seconds"], 2),
+                "ingests_per_s": round(args.stress_workers * args.stress_ingests / s["wall_seconds"], 2),
+                "write_commits": len(commits), "retries": sum(w["retries"] for w in s["workers"]),
+                "p50_commit_s": round(statistics.median(commits), 3), "p95_commit_s": round(_p95(commits), 3),
+                "p95_queue_wait_s": round(_p95(waits), 3),
+                "errors": sum(len(w["errors"]) for w in s["workers"]) + len(s["reader"]["errors"]),
+                "reader_queries": s["reader"]["queries"],
+                "reader_p95_query_s": round(_p95(s["reader"]["query_seconds"]), 3)}
+            print(json.dumps(result["stress"], indent=1), flush=True)
     finally:
         cluster.stop()
     args.out.write_text(json.dumps(result, indent=2) + "\n")
