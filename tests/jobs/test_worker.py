@@ -100,11 +100,16 @@ def long_sweep(model_dir) -> niah_sweep.NiahSweepOptions:
 
 
 def test_a_worker_process_claims_and_completes_a_queued_job(team, worker, tiny_model_dir):
-    """2 lengths x 1 depth x 2 trials: the worker stores 4 trials in 2 cells of one run, the board
-    sees the job done with the summary, and the queue recorded the enqueue -> start latency."""
+    """2 lengths x 1 depth x 2 trials queued by alice: the worker stores 4 trials in 2 cells of one
+    run in her workspace, stamped with her name; the board sees the job done with the summary."""
+    from storage.scope import make_scope
+
     store, backend = team
-    job_id = niah_sweep.submit(sweep(tiny_model_dir, [300, 400], [50.0], 2), store, device="cpu", model_name="tiny")
-    assert backend.get(job_id).status == "queued"
+    alice = make_scope("alice", [("default", "member")])
+    job_id = niah_sweep.submit(sweep(tiny_model_dir, [300, 400], [50.0], 2), store, device="cpu", model_name="tiny",
+                               scope=alice, workspace="default")
+    queued = backend.get(job_id)
+    assert queued.status == "queued" and queued.owner == "alice" and queued.workspace == "default"
     view = wait_for(backend, job_id, lambda v: v.status in ("done", "failed", "cancelled"), START_S + JOB_S, worker)
     assert view.status == "done", view.error
     assert view.device == "cpu" and view.total == view.done == 4              # trials
@@ -114,8 +119,8 @@ def test_a_worker_process_claims_and_completes_a_queued_job(team, worker, tiny_m
     rows = store.cursor().execute("SELECT context_length, count(*) FROM niah_trials WHERE run_id = ? GROUP BY 1 "
                                   "ORDER BY 1", [run_id]).fetchall()
     assert rows == [(300, 2), (400, 2)]
-    label = store.cursor().execute("SELECT label FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
-    assert label == "tiny via worker"
+    run = store.cursor().execute("SELECT label, workspace, created_by FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    assert run == ("tiny via worker", "default", "alice")             # run as the user who queued it
     assert view.submitted <= view.started <= view.finished
     print(f"\nenqueue -> start {view.started - view.submitted:.2f} s (includes the worker's start-up), "
           f"run {view.finished - view.started:.2f} s")
@@ -127,7 +132,8 @@ def test_cancel_stops_the_running_job_and_sigterm_requeues_and_exits(team, worke
     job running when the worker gets SIGTERM goes back to 'queued' and the worker exits 0."""
     store, backend = team
     first = niah_sweep.submit(long_sweep(tiny_model_dir), store, device="cpu", model_name="tiny")
-    running = wait_for(backend, first, lambda v: v.status == "running" and v.done >= 1, START_S + JOB_S, worker)
+    # 5 trials reported: the first cell (4 trials) is stored and the second is running
+    running = wait_for(backend, first, lambda v: v.status == "running" and v.done >= 5, START_S + JOB_S, worker)
     assert running.total == 4 * 11 * 4 and running.length in (300, 350, 400, 450)  # progress seen from here
     asked = time.monotonic()
     assert backend.cancel(first)
@@ -138,7 +144,10 @@ def test_cancel_stops_the_running_job_and_sigterm_requeues_and_exits(team, worke
     assert 0 < stored < 4 * 11 * 4 and stored % 4 == 0          # whole cells only, not the whole grid
 
     second = niah_sweep.submit(long_sweep(tiny_model_dir), store, device="cpu", model_name="tiny")
-    wait_for(backend, second, lambda v: v.status == "running" and v.done >= 1, JOB_S, worker)
+    started = wait_for(backend, second, lambda v: v.status == "running" and v.done >= 1, JOB_S, worker)
+    latency = started.started - started.submitted                   # idle worker: woken by LISTEN/NOTIFY
+    print(f"enqueue -> start on an idle worker {latency:.2f} s")
+    assert 0 <= latency < 10
     worker.proc.send_signal(signal.SIGTERM)
     assert worker.proc.wait(timeout=JOB_S) == 0, worker.output()
     assert backend.get(second).status == "queued"                  # re-queued for the next worker
