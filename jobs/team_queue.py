@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import threading
 import time
 
@@ -49,6 +50,11 @@ def stall_seconds() -> float:
     if value <= 0:
         raise ValueError(f"LONGSCOPE_WORKER_STALL_S must be a positive number of seconds, not {raw!r}")
     return value
+
+
+def redact(location: str) -> str:
+    """``location`` with any ``password=...`` masked (for logs and the board)."""
+    return re.sub(r"password=\S+", "password=…", str(location))
 
 
 def queue_dsn(store_location: str) -> str:

@@ -9,12 +9,11 @@ page reruns so the stored results below include it.
 """
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
 from jobs.backend import JobView, backend_for
+from jobs.team_queue import redact
 from storage.scope import DEFAULT_WORKSPACE, Scope
 from ui.page import current_scope
 
@@ -23,7 +22,7 @@ ACTIVE = ("queued", "running")
 
 def worker_hint(store) -> str:
     """How to start a worker on this team store (the catalog URL with any password masked)."""
-    url = re.sub(r"password=\S+", "password=…", store.path)
+    url = redact(store.path)
     data = f" --data-path {store.data_path}" if store.data_path else " --data-path <the shared data folder>"
     return f"longscope worker --store '{url}'{data} --device cuda:0"
 
@@ -76,9 +75,13 @@ def job_panel(session_key: str, store, kind: str) -> None:
         scope = current_scope()
         jobs = [j for j in backend.jobs(kind) if _visible(j, scope)]
         active = [j for j in jobs if j.status in ACTIVE]
-        if backend.remote and active and not backend.live_workers():
-            st.warning("No worker is running: queued jobs wait until one starts. Start one on a GPU server with "
-                       f"`{worker_hint(store)}` (README, 'Team store').", icon=":material/dns:")
+        if backend.remote:
+            st.caption("Team store: jobs run on a worker (`longscope worker`); the worker's `--device` decides "
+                       "where, the Device above only describes the model here.")
+            if not backend.live_workers():
+                say = st.warning if active else st.info
+                say(f"No worker is running{': queued jobs wait until one starts' if active else ''}. Start one on a "
+                    f"GPU server with `{worker_hint(store)}` (README, 'Team store').", icon=":material/dns:")
         for job in active:
             st.progress(job.fraction, text=_progress_line(job))
             if _may_cancel(job, scope) and not job.cancelling and \

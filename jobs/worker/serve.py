@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import socket
 
-from jobs.team_queue import NAMESPACE, QUEUE, ensure_schema, fail_stalled, new_app, stall_seconds
+from jobs.team_queue import NAMESPACE, QUEUE, ensure_schema, fail_stalled, new_app, redact, stall_seconds
 from jobs.worker.task import blueprint
 from storage.db import is_team_store, open_store
 
@@ -65,7 +65,7 @@ def serve(location: str, data_path: str | None = None, device: str | None = None
     app = new_app(dsn)
     app.add_tasks_from(blueprint, namespace=NAMESPACE)
     log.info("worker %s: device %s, queue %r of %s, heartbeat every %g s (dead after %g s); SIGTERM stops it",
-             name, device, QUEUE, store.path, heartbeat_s, stall_s)
+             name, device, QUEUE, redact(store.path), heartbeat_s, stall_s)
     try:
         app.run_worker(queues=[QUEUE], concurrency=1, name=name, wait=True, update_heartbeat_interval=heartbeat_s,
                        stalled_worker_timeout=stall_s, abort_job_polling_interval=min(1.0, heartbeat_s),

@@ -131,3 +131,10 @@ def test_probe_page_on_the_team_store_queues_and_cancels(team_location, monkeypa
     assert "No worker is running" in warning and f"longscope worker --store '{url}' --data-path {data}" in warning
     next(b for b in at.button if b.label == "Cancel").click().run()
     assert backend.get(job.id).status == "cancelled"
+
+
+def test_a_password_in_the_store_url_is_never_shown():
+    from jobs.team_queue import redact
+
+    assert redact("ducklake:postgres:dbname=lake password=s3cr3t host=db") == \
+        "ducklake:postgres:dbname=lake password=… host=db"
