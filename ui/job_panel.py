@@ -9,6 +9,8 @@ page reruns so the stored results below include it.
 """
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -42,7 +44,8 @@ def _progress_line(job: JobView) -> str:
     elif job.cancelling:
         steps = "cancelling (stops at the next check)"
     else:
-        steps = f"{job.done}/{job.total} {job.message}" if job.total else "starting (loading the model)"
+        since = f", {time.time() - job.started:.0f} s" if job.started else ""
+        steps = f"{job.done}/{job.total} {job.message}" if job.total else f"starting (loading the model{since})"
     where = f" on {job.device}" if job.device else ""
     by = f" · queued by {job.owner}" if job.owner else ""
     return f"{job.label}: {job.status}{where} · {steps}{eta}{by}"
