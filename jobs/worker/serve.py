@@ -55,6 +55,8 @@ def serve(location: str, data_path: str | None = None, device: str | None = None
         from analysis.probes.models import pick_device
 
         device = pick_device()[0]
+    from transformers import AutoModelForCausalLM, GenerationMixin  # noqa: F401  (the first job need not wait)
+
     dsn = location[len("ducklake:postgres:"):]
     store = open_store(location, data_path=data_path)
     if ensure_schema(dsn):

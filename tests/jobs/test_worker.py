@@ -101,7 +101,8 @@ def long_sweep(model_dir) -> niah_sweep.NiahSweepOptions:
 
 def test_a_worker_process_claims_and_completes_a_queued_job(team, worker, tiny_model_dir):
     """2 lengths x 1 depth x 2 trials queued by alice: the worker stores 4 trials in 2 cells of one
-    run in her workspace, stamped with her name; the board sees the job done with the summary."""
+    run in her workspace, stamped with her name; the board sees the job done with the summary. A
+    job whose model does not exist then fails with the loader's error, and the worker goes on."""
     from storage.scope import make_scope
 
     store, backend = team
@@ -125,6 +126,12 @@ def test_a_worker_process_claims_and_completes_a_queued_job(team, worker, tiny_m
     print(f"\nenqueue -> start {view.started - view.submitted:.2f} s (includes the worker's start-up), "
           f"run {view.finished - view.started:.2f} s")
     assert backend.live_workers() == 1
+
+    missing = sweep(tiny_model_dir.parent / "no-such-model", [300], [50.0], 1)   # a job that fails
+    bad = niah_sweep.submit(missing, store, device="cpu", model_name="missing")
+    failed = wait_for(backend, bad, lambda v: v.status in ("done", "failed"), JOB_S, worker)
+    assert failed.status == "failed" and failed.error.startswith("ModelLoadError: ") and "no-such-model" in failed.error
+    assert worker.proc.poll() is None and backend.live_workers() == 1   # the worker goes on
 
 
 def test_cancel_stops_the_running_job_and_sigterm_requeues_and_exits(team, worker, tiny_model_dir):
