@@ -138,3 +138,15 @@ def test_a_password_in_the_store_url_is_never_shown():
 
     assert redact("ducklake:postgres:dbname=lake password=s3cr3t host=db") == \
         "ducklake:postgres:dbname=lake password=… host=db"
+
+
+def test_eta_is_the_elapsed_time_per_unit_times_the_units_left():
+    """Started 10 s ago, 2 of 6 trials done: 5 s per trial, 4 left -> 20 s (queued or finished: none)."""
+    from jobs.backend import JobView
+
+    now = time.time()
+    view = JobView(1, "niah-sweep", "x", "cpu", "running", done=2, total=6, started=now - 10)
+    assert view.fraction == pytest.approx(1 / 3) and view.eta_s == pytest.approx(20, abs=0.5)
+    assert JobView(2, "k", "x", None, "queued").eta_s is None
+    assert JobView(3, "k", "x", "cpu", "running", done=0, total=6, started=now - 10).eta_s is None
+    assert JobView(4, "k", "x", "cpu", "done", done=6, total=6, started=now - 10, finished=now).eta_s is None
