@@ -89,8 +89,8 @@ class InProcessBackend:
     def submit(self, spec: ProbeSpec, options: Any, store: Any, *, device: str, scope: Scope | None = None,
                workspace: str | None = None) -> int:
         """Queue ``spec.run(options, store, job)`` on ``device`` as ``scope``; returns the job id."""
-        job = job_queue().submit(spec.kind, spec.label, as_user(lambda j: spec.run(options, store, j), scope, workspace),
-                                 device=device)
+        fn = as_user(lambda j: spec.run(options, store, j), scope, workspace)
+        job = job_queue().submit(spec.kind, spec.label, fn, device=device)
         with self._lock:
             self._meta[job.id] = (spec, scope.identity if scope else None, workspace)
         return job.id

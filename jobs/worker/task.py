@@ -103,7 +103,7 @@ def probe(context: procrastinate.JobContext, kind: str, label: str, options: dic
             reason = context.abort_reason()
             job_board.record_end(conn, job_id, summary="stopped: the worker shut down, the job was re-queued"
                                  if reason and reason.value == "shutdown" else "cancelled from the board")
-            log.info("job %s stopped (%s) after %.1f s", job_id, reason.value if reason else "abort", 
+            log.info("job %s stopped (%s) after %.1f s", job_id, reason.value if reason else "abort",
                      time.monotonic() - started)
             raise
         except BaseException as exc:
