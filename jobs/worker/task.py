@@ -20,7 +20,7 @@ from procrastinate.exceptions import JobAborted
 
 from jobs import niah_sweep, retrieval_heads
 from jobs import traceback as traceback_job
-from jobs.queue import is_oom, oom_message
+from jobs.queue import free_device_memory, is_oom, oom_message
 from jobs.scoping import as_user, scope_from_json
 from jobs.team_queue import QUEUE
 from storage import job_board
@@ -101,8 +101,9 @@ def probe(context: procrastinate.JobContext, kind: str, label: str, options: dic
             result = as_user(lambda job: run(opts, store, job), scope_from_json(scope), workspace)(ctx)
         except JobAborted:
             reason = context.abort_reason()
-            job_board.record_end(conn, job_id, summary="stopped: the worker shut down, the job was re-queued"
-                                 if reason and reason.value == "shutdown" else "cancelled from the board")
+            job_board.record_end(conn, job_id, summary=f"stopped: the worker shut down (re-queued unless stopped "
+                                 f"{MAX_ATTEMPTS} times)" if reason and reason.value == "shutdown"
+                                 else "cancelled from the board")
             log.info("job %s stopped (%s) after %.1f s", job_id, reason.value if reason else "abort",
                      time.monotonic() - started)
             raise
@@ -110,6 +111,7 @@ def probe(context: procrastinate.JobContext, kind: str, label: str, options: dic
             error = oom_message(exc, ctx.length, device or "auto") if is_oom(exc) else \
                 f"{type(exc).__name__}: {exc}\n{tb.format_exc(limit=4)}"
             job_board.record_end(conn, job_id, error=error)
+            free_device_memory()
             log.error("job %s failed after %.1f s: %s", job_id, time.monotonic() - started, error.splitlines()[0])
             raise
         line = summarize(result)
