@@ -131,6 +131,28 @@ def test_probe_page_on_the_team_store_queues_and_cancels(team_location, monkeypa
     assert "No worker is running" in warning and f"longscope worker --store '{url}' --data-path {data}" in warning
     next(b for b in at.button if b.label == "Cancel").click().run()
     assert backend.get(job.id).status == "cancelled"
+    at.run()
+    assert not at.exception, at.exception
+    assert any(w.value.startswith(f"{job.label}: cancelled") for w in at.warning)   # this session's job ended
+    assert not [b for b in at.button if b.label == "Cancel"]
+
+
+def test_the_panel_line_of_a_running_job():
+    """What the progress bar says: state, device, trials, the message (context length), ETA, owner."""
+    from jobs.backend import JobView
+    from ui.job_panel import _progress_line, worker_hint
+
+    view = JobView(7, "niah-sweep", "NIAH sweep · tiny", "cuda:0", "running", done=2, total=6,
+                   message="300 tokens, depth 50%", started=time.time() - 10, owner="alice")
+    assert _progress_line(view) == ("NIAH sweep · tiny: running on cuda:0 · 2/6 300 tokens, depth 50% · "
+                                    "about 20 s left · queued by alice")
+    queued = JobView(8, "niah-sweep", "NIAH sweep · tiny", None, "queued")
+    assert _progress_line(queued) == "NIAH sweep · tiny: queued · waiting for a worker"
+
+    class Team:
+        path, data_path = "ducklake:postgres:dbname=l host=db password=x", "/lake/"
+    assert worker_hint(Team) == "longscope worker --store 'ducklake:postgres:dbname=l host=db password=…' " \
+                                "--data-path /lake/ --device cuda:0"
 
 
 def test_a_password_in_the_store_url_is_never_shown():
