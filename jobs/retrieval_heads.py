@@ -18,8 +18,8 @@ from analysis.probes.progress import Progress
 from analysis.probes.retrieval_heads import DEFAULT_THRESHOLD, HeadScores, detect
 from analysis.vocabulary import MaskMode
 from jobs.options import GridOptions
-from jobs.queue import Job, job_queue
-from jobs.scoping import as_user
+from jobs.backend import ProbeSpec
+from jobs.backend import submit as submit_job
 from storage.db import Store
 from storage.probes import save_head_scores, save_masking
 from storage.scope import Scope
@@ -93,9 +93,17 @@ def run(options: RetrievalHeadsOptions, store: Store | None, ctx: Progress | Non
     return out
 
 
+def summary(result: HeadsRun) -> str:
+    """One line saying what a finished detection stored (the job panel shows it)."""
+    return (f"detection run {result.probe_id}: {result.scores.n_used} samples used, {result.scores.n_dropped} "
+            "dropped (model answered wrong)" + (f"; masking run {result.masking_id}" if result.masking_id is not None
+                                                else ""))
+
+
 def submit(options: RetrievalHeadsOptions, store: Store, *, device: str, model_name: str,
-           scope: Scope | None = None, workspace: str | None = None) -> Job:
-    """Queue :func:`run` on ``device`` (one job at a time per device) as ``scope`` writing to
-    ``workspace`` (``jobs.scoping``); returns the job at once."""
-    return job_queue().submit(KIND, f"Retrieval heads · {model_name}",
-                              as_user(lambda job: run(options, store, job), scope, workspace), device=device)
+           scope: Scope | None = None, workspace: str | None = None) -> int:
+    """Queue :func:`run` (``jobs.backend``: in the app for an embedded store, on a worker for the
+    team store; one job at a time per device) as ``scope`` writing to ``workspace``
+    (``jobs.scoping``); returns the job id at once."""
+    return submit_job(ProbeSpec(KIND, f"Retrieval heads · {model_name}", run, summary), options, store,
+                      device=device, scope=scope, workspace=workspace)

@@ -18,3 +18,22 @@ def as_user(fn: Callable[[Any], Any], scope: Scope | None, workspace: str | None
         with acting_as(scope, workspace):
             return fn(job)
     return scoped
+
+
+def scope_to_json(scope: Scope | None) -> dict | None:
+    """``scope`` as the JSON a queued job carries (None stays None)."""
+    if scope is None:
+        return None
+    return {"identity": scope.identity, "roles": [list(r) for r in scope.roles],
+            "every_workspace": scope.every_workspace}
+
+
+def scope_from_json(doc: dict | None) -> Scope | None:
+    """The :class:`Scope` of :func:`scope_to_json`'s output.
+
+    Raises:
+        KeyError / TypeError: not such a document.
+    """
+    if doc is None:
+        return None
+    return Scope(doc["identity"], tuple(tuple(r) for r in doc["roles"]), bool(doc.get("every_workspace")))

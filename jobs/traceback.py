@@ -16,8 +16,8 @@ from analysis.probes.traceback.methods.registry import get_method
 from analysis.probes.traceback.run import TracebackConfig, run_traceback
 from analysis.vocabulary import Segmentation, TracebackMethodName
 from jobs.options import ModelOptions
-from jobs.queue import Job, job_queue
-from jobs.scoping import as_user
+from jobs.backend import ProbeSpec
+from jobs.backend import submit as submit_job
 from storage.db import Store
 from storage.scope import Scope
 from storage.traceback import save_traceback
@@ -71,10 +71,16 @@ def run(options: TracebackOptions, store: Store | None, ctx: Progress | None = N
     return doc
 
 
+def summary(result: dict[str, Any]) -> str:
+    """One line saying what a finished traceback stored (the job panel shows it)."""
+    return f"stored as traceback {result.get('traceback_id')}: shown below under Past results"
+
+
 def submit(options: TracebackOptions, store: Store, *, device: str, scope: Scope | None = None,
-           workspace: str | None = None) -> Job:
-    """Queue :func:`run` on ``device`` (one job at a time per device) as ``scope`` writing to
-    ``workspace`` (``jobs.scoping``); returns the job at once."""
+           workspace: str | None = None) -> int:
+    """Queue :func:`run` (``jobs.backend``: in the app for an embedded store, on a worker for the
+    team store; one job at a time per device) as ``scope`` writing to ``workspace``
+    (``jobs.scoping``); returns the job id at once."""
     label = f"{get_method(options.method).label} · {options.question[:40]}"
-    return job_queue().submit(KIND, label, as_user(lambda job: run(options, store, job), scope, workspace),
-                              device=device)
+    return submit_job(ProbeSpec(KIND, label, run, summary), options, store, device=device, scope=scope,
+                      workspace=workspace)

@@ -13,7 +13,8 @@ from jobs import niah_sweep
 from jobs.options import Haystack
 from ui import probe_data, url_state
 from ui.auth import acting_as, writable_workspace
-from ui.model_picker import job_panel, model_picker, parse_numbers, retrieval_heads_link
+from ui.job_panel import job_panel
+from ui.model_picker import model_picker, parse_numbers, retrieval_heads_link
 from ui.page import current_scope, page_setup
 
 store, fp = page_setup("Live NIAH sweep")
@@ -89,18 +90,12 @@ if picked:
         except ValueError as exc:
             st.error(str(exc))
             st.stop()
-        job = niah_sweep.submit(options, store, device=picked.info.device, model_name=picked.info.name,
-                                scope=current_scope(), workspace=write_ws)
-        st.session_state["niah_job"] = job.id
-
-def _done(job):
-    r = job.result
-    acc = "n/a" if r.accuracy is None else f"{r.accuracy:.0%}"
-    st.write(f"Run {r.run_id}: {len(r.ran)} cells run, {len(r.skipped)} already stored (skipped), "
-             f"{len(r.not_run)} not run · accuracy {acc}")
+        st.session_state["niah_job"] = niah_sweep.submit(options, store, device=picked.info.device,
+                                                         model_name=picked.info.name, scope=current_scope(),
+                                                         workspace=write_ws)
 
 
-job_panel("niah_job", _done)
+job_panel("niah_job", store, niah_sweep.KIND)
 
 st.divider()
 st.subheader("Sweep runs")

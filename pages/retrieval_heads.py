@@ -9,7 +9,8 @@ from jobs import retrieval_heads
 from jobs.options import Haystack
 from ui import probe_data, url_state
 from ui.auth import writable_workspace
-from ui.model_picker import job_panel, model_picker, parse_numbers
+from ui.job_panel import job_panel
+from ui.model_picker import model_picker, parse_numbers
 from ui.page import current_scope, page_setup
 from ui.probe_figures import head_heatmap, masking_bars, ranked_scores
 
@@ -72,16 +73,11 @@ with st.expander("Run a detection", expanded=qp["model"] is not None or probe_da
         except ValueError as exc:
             st.error(str(exc))
             st.stop()
-        job = retrieval_heads.submit(options, store, device=picked.info.device, model_name=picked.info.name,
-                                     scope=current_scope(), workspace=write_ws)
-        st.session_state["rh_job"] = job.id
+        st.session_state["rh_job"] = retrieval_heads.submit(options, store, device=picked.info.device,
+                                                            model_name=picked.info.name, scope=current_scope(),
+                                                            workspace=write_ws)
 
-    def _done(job):
-        r = job.result
-        st.write(f"Detection run {r.probe_id}: {r.scores.n_used} samples used, {r.scores.n_dropped} dropped (model "
-                 "answered wrong)" + (f"; masking run {r.masking_id}" if r.masking_id is not None else ""))
-
-    job_panel("rh_job", _done)
+    job_panel("rh_job", store, retrieval_heads.KIND)
 
 runs = probe_data.probe_runs(fp, "retrieval_heads")
 if runs.empty:

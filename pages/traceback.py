@@ -9,7 +9,8 @@ from jobs import traceback as traceback_job
 from ui import probe_data, url_state
 from ui.method_params import params_form
 from ui.auth import writable_workspace
-from ui.model_picker import job_panel, model_picker
+from ui.job_panel import job_panel
+from ui.model_picker import model_picker
 from ui.page import current_scope, page_setup
 from ui.traceback_view import render_result
 
@@ -109,18 +110,12 @@ if ready:
     st.info(f"{n} passages · {METHODS[method].label} needs at most **{cfg.estimate(n):,} forward passes**"
             + (f" (budget {cfg.max_forward_passes:,})" if cfg.max_forward_passes else ""))
     if st.button("Run traceback", type="primary", disabled=cfg.refuses(n) or write_ws is None):
-        job = traceback_job.submit(options, store, device=picked.info.device, scope=current_scope(),
-                                   workspace=write_ws)
-        st.session_state["traceback_job"] = job.id
+        st.session_state["traceback_job"] = traceback_job.submit(options, store, device=picked.info.device,
+                                                                 scope=current_scope(), workspace=write_ws)
 else:
     st.caption("Give a model, a context, a question (and the answer if typed) to see the cost estimate.")
 
-
-def _done(job) -> None:
-    st.success(f"Stored as traceback {job.result['traceback_id']}: shown below under Past results.")
-
-
-job_panel("traceback_job", _done)
+job_panel("traceback_job", store, traceback_job.KIND)
 
 st.divider()
 st.subheader("Past results")

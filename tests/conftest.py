@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -15,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 REAL_DATA = ROOT.parent / "shared" / "data" / "real"
 
+from tests.pg_cluster import PgCluster, pg_bin_dir  # noqa: E402  (after sys.path holds the repository)
+_LAKE_NAMES = itertools.count()
+
 
 @pytest.fixture
 def store(tmp_path):
@@ -24,6 +28,25 @@ def store(tmp_path):
     s = open_store(tmp_path / "test.duckdb")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL cluster for the session (initdb + pg_ctl on a free loopback port, as an
+    unprivileged user); skips when PostgreSQL is not installed (.ci/run installs it)."""
+    if pg_bin_dir() is None:
+        pytest.skip("PostgreSQL is not installed (no initdb): the team-store (DuckLake) tests need it; "
+                    ".ci/run installs Debian's postgresql")
+    cluster = PgCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def team_location(pg_cluster, tmp_path) -> tuple[str, str]:
+    """``(DuckLake URL, data folder)`` of a new, empty team store (a fresh PostgreSQL database)."""
+    dsn = pg_cluster.create_database(f"lake_{next(_LAKE_NAMES)}")
+    return f"ducklake:postgres:{dsn}", str(tmp_path / "lake_data")
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@
 Read with ``ast`` (``tests/import_graph.py``): every import counts, also one inside a function.
 ``analysis/`` is pure: it imports neither ``streamlit`` nor ``storage`` nor the layers above it,
 and parses no command line; the ``__main__`` shims of the old ``python -m analysis.probes...``
-commands are the exception: they hand over to ``cli.main`` and to nothing else. ``jobs/`` runs
+commands (and ``python -m jobs.worker``) are the exception: they hand over to ``cli.main`` and to
+nothing else. ``jobs/`` runs
 without a UI. (Pages: ``tests/pages/test_layering_pages.py``; cycles: ``tests/storage/test_import_cycles.py``.)
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ def violations(module: str, path=None) -> list[str]:
     """Imports of ``module`` (read from ``path``, default its file) that its layer forbids."""
     layer = module.split(".")[0]
     names = imports_of(path or MODULES[module], KNOWN)
-    if layer == "analysis" and module.endswith(".__main__"):
+    if layer in ("analysis", "jobs") and module.endswith(".__main__"):
         return sorted(n for n in names if n not in ("cli.main", "sys", "__future__"))
     return sorted(n for n in names if n.split(".")[0] in FORBIDDEN.get(layer, ()))
 

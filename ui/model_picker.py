@@ -17,15 +17,11 @@ cannot get around it.
 
 ``retrieval_heads_link(model, length, depth)`` links a NIAH cell to the Retrieval heads page.
 
-``job_panel(session_key)`` draws the progress / ETA / cancel / result of the job whose id is in
-``st.session_state[session_key]`` (jobs from ``jobs.queue.job_queue()``), refreshing
-itself every 2 s; ``on_done(job)`` renders a finished job's result.
+The job panel (progress, ETA, cancel of the queued and running jobs) is ``ui.job_panel``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
 import streamlit as st
 
 OTHER = "other…"
@@ -174,42 +170,6 @@ def _described(spec: str, dev: str | None, trust: bool, pickle: bool) -> PickedM
     st.caption(f"{info.name} · {info.architecture} · head dim {info.head_dim} · "
                f"{'chat template' if info.has_chat_template else 'no chat template (plain prompt)'}")
     return PickedModel(spec, dev, trust, pickle, info)
-
-
-def job_panel(session_key: str, on_done: Callable | None = None) -> None:
-    """Progress, ETA and cancel of the job whose id is ``st.session_state[session_key]``."""
-    from jobs.queue import job_queue
-
-    @st.fragment(run_every=2)
-    def _panel():
-        job_id = st.session_state.get(session_key)
-        job = job_queue().get(job_id) if job_id else None
-        if job is None:
-            return
-        if job.status in ("queued", "running"):
-            ahead = sum(j.status == "running" and j.id != job.id and j.device == job.device for j in job_queue().jobs())
-            eta = f" · about {job.eta_s:.0f} s left" if job.eta_s else ""
-            wait = " (waiting for the running job on this device)" if job.status == "queued" and ahead else ""
-            steps = f"{job.done}/{job.total} {job.message}" if job.total else "starting (loading the model)"
-            st.progress(job.fraction, text=f"{job.label}: {job.status}{wait} · {steps}{eta}")
-            if st.button("Cancel", key=f"{session_key}_cancel"):
-                job.cancel()
-            return
-        if st.session_state.get(f"{session_key}_finished") != job.id:
-            # first time this session sees the job finished: rerun the whole page so lists below
-            # (stored runs, past results) include what the job just wrote
-            st.session_state[f"{session_key}_finished"] = job.id
-            st.rerun(scope="app")
-        if job.status == "done":
-            st.success(f"{job.label}: done in {job.finished - job.started:.0f} s")
-            if on_done is not None:
-                on_done(job)
-        elif job.status == "failed":
-            st.error(f"{job.label} failed: {job.error}")
-        else:
-            st.warning(f"{job.label}: cancelled (cells finished before the cancel are kept)")
-
-    _panel()
 
 
 def retrieval_heads_link(model: str, context_length: int, depth_percent: float, needle: str | None = None) -> None:

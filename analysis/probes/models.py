@@ -306,7 +306,9 @@ _DESCRIBED: dict[tuple, ModelInfo] = {}
 def describe(spec: str, *, device: str | None = None, trust_remote_code: bool = False) -> ModelInfo:
     """What the picker shows before loading: layers, query heads, KV heads, head dim, context
     limit (``max_position_embeddings``, tokens), parameter count, and the device/dtype a load
-    would use. Reads only the config (GGUF header or ``config.json``); cached per process.
+    would use. Reads only the config (GGUF header or ``config.json``); cached per process, and a
+    GGUF file's facts also on disk (``analysis.probes.model_facts_cache``: the first read of a
+    GGUF costs tens of seconds, later processes read a small JSON).
 
     ``n_params`` is None for a hub id (not downloaded) or a folder without safetensors.
 
@@ -316,9 +318,41 @@ def describe(spec: str, *, device: str | None = None, trust_remote_code: bool = 
     key = (spec, device, trust_remote_code)
     if key in _DESCRIBED:
         return _DESCRIBED[key]
+    src = resolve(spec)
+    auto_device, auto_dtype = pick_device()
+    device = device or auto_device
+    dtype = str(auto_dtype if device == auto_device else ("float32" if device == "cpu" else "bfloat16"))
+    facts = _gguf_facts(src) if src.gguf_file else _config_facts(spec, src, trust_remote_code)
+    info = ModelInfo(**{**facts, "spec": spec, "name": src.display_name}, device=device,
+                     dtype=dtype.replace("torch.", ""))
+    _DESCRIBED[key] = info
+    return info
+
+
+def _gguf_facts(src: ModelSource) -> dict[str, Any]:
+    """:func:`_config_facts` of a GGUF file, from the disk cache (``model_facts_cache``) when the
+    file and the transformers version are unchanged."""
+    import transformers
+
+    from analysis.probes.model_facts_cache import load_facts, save_facts
+
+    path = Path(src.folder) / src.gguf_file
+    facts = load_facts(cache_dir(), path, transformers.__version__)
+    if facts is None:
+        facts = _config_facts(src.spec, src, False)
+        save_facts(cache_dir(), path, transformers.__version__, facts)
+    return facts
+
+
+def _config_facts(spec: str, src: ModelSource, trust_remote_code: bool) -> dict[str, Any]:
+    """The machine-independent fields of :class:`ModelInfo` (all but device and dtype), read from
+    the config (GGUF header or ``config.json``).
+
+    Raises:
+        ModelLoadError: unreadable config.
+    """
     from transformers import AutoConfig
 
-    src = resolve(spec)
     where = src.repo_id or src.folder
     header = gguf_header(Path(src.folder) / src.gguf_file) if src.gguf_file else None
     try:
@@ -332,18 +366,12 @@ def describe(spec: str, *, device: str | None = None, trust_remote_code: bool = 
             n_params, chat = None, False
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"cannot read the config of {spec!r} at {where}: {exc}") from exc
-    auto_device, auto_dtype = pick_device()
-    device = device or auto_device
-    dtype = auto_dtype if device == auto_device else ("float32" if device == "cpu" else "bfloat16")
     text = cfg.get_text_config() if hasattr(cfg, "get_text_config") else cfg
     n_heads = text.num_attention_heads
-    info = ModelInfo(
+    return dict(
         spec=spec, name=src.display_name, architecture=(getattr(cfg, "architectures", None) or [cfg.model_type])[0],
         n_layers=text.num_hidden_layers, n_heads=n_heads,
         n_kv_heads=getattr(text, "num_key_value_heads", None) or n_heads,
         head_dim=getattr(text, "head_dim", None) or text.hidden_size // n_heads,
         context_limit=header.context_length if header else int(getattr(text, "max_position_embeddings", 0) or 0),
-        n_params=n_params, device=device,
-        dtype=str(dtype).replace("torch.", ""), has_chat_template=chat)
-    _DESCRIBED[key] = info
-    return info
+        n_params=n_params, has_chat_template=chat)

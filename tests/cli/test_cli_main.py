@@ -24,12 +24,13 @@ def test_console_script_and_readme_commands():
 
 
 @pytest.mark.parametrize("argv, expect", [
-    ([], "{ingest,probe}"),
+    ([], "{ingest,probe,worker}"),
     (["probe"], "{niah,heads,trace}"),
     (["probe", "niah"], "--lengths"),
     (["probe", "heads"], "--mask-k"),
     (["probe", "trace"], "method parameters"),
     (["ingest"], "PATH"),
+    (["worker"], "--heartbeat"),
 ])
 def test_help(argv, expect, capsys):
     from cli.main import main
@@ -64,7 +65,8 @@ def test_ingest_stores_a_fixture(tmp_path, capsys):
 @pytest.mark.parametrize("module, flag", [("analysis.probes.niah_sweep", "--needle"),
                                           ("analysis.probes.retrieval_heads", "--mask-draws"),
                                           ("analysis.probes.traceback", "--permutations"),
-                                          ("storage.ingest", "--model")])
+                                          ("storage.ingest", "--model"),
+                                          ("jobs.worker", "--heartbeat")])
 def test_older_commands_keep_their_flags(module, flag):
     done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)

@@ -5,7 +5,6 @@ are derived from the model's fields; the page must set every field (pydantic's
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -48,8 +47,7 @@ def _submitted(monkeypatch, tmp_path, module: str, page: str, fill) -> object:
 
     got = []
     job_module = importlib.import_module(f"jobs.{module}")
-    monkeypatch.setattr(job_module, "submit", lambda options, store, **kw: got.append(options) or
-                        SimpleNamespace(id=-1))
+    monkeypatch.setattr(job_module, "submit", lambda options, store, **kw: got.append(options) or -1)
     monkeypatch.setenv("LONGSCOPE_DB", str(tmp_path / "opts.duckdb"))
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=180).run()
     assert not at.exception, at.exception
