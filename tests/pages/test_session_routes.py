@@ -52,7 +52,8 @@ def test_the_key_is_generated_once_with_mode_0600(monkeypatch, tmp_path):
         session_token.signing_key()
 
 
-def test_start_sets_an_httponly_cookie_once_and_end_clears_it():
+def test_start_sets_an_httponly_cookie_once_and_end_clears_it(monkeypatch):
+    monkeypatch.setattr(session_routes, "_mounted", False)  # restored after: routes() marks them mounted
     client = TestClient(Starlette(routes=session_routes.routes()), base_url="https://board.example.org")
     ticket = session_token.issue(PAYLOAD, "ticket")
     r = client.get(session_routes.start_url(ticket, "/niah_heatmap?runs=1,2"), follow_redirects=False)

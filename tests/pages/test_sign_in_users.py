@@ -137,7 +137,10 @@ def test_new_password_or_removed_user_refuses_the_session(signed_in_board, brows
         assert _tab().title[0].value == "LongScope"
 
 
-def test_users_mode_without_the_cookie_routes_says_how_to_start(signed_in_board):
+def test_users_mode_without_the_cookie_routes_says_how_to_start(signed_in_board, monkeypatch):
+    import ui.session_routes
+
+    monkeypatch.setattr(ui.session_routes, "_mounted", False)  # `streamlit run app.py`: no serve.py
     at = _tab()
     assert "streamlit run serve.py" in at.error[0].value and not at.text_input
 
