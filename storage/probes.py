@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from storage import writer
+from storage import trash, writer
 from storage.db import Store
 from storage.ids import allocate_ids
 from storage.scope import MEMBER, Scope, require_visible, resolve, target_workspace, visible_sql
@@ -130,6 +130,27 @@ def probe_run(store: Store, probe_id: int, *, scope: Scope | None = None) -> dic
     row = df.iloc[0].to_dict()
     row["config"] = from_json(row.get("config"), {})
     return row
+
+
+def delete_probe_run(store: Store, probe_id: int, *, scope: Scope | None = None) -> None:
+    """Soft-delete a retrieval-head detection or masking check (an admin of its workspace, or the
+    member who ran it): hidden at once, restorable by an admin with :func:`restore_probe_run`
+    within the retention window (``storage.trash``), audited with its before-state.
+
+    Raises:
+        NoAccessError: not visible to ``scope``, or ``scope`` may not delete it.
+    """
+    trash.soft_delete(store, "probe", probe_id, scope=scope)
+
+
+def restore_probe_run(store: Store, probe_id: int, *, scope: Scope | None = None) -> None:
+    """Undo :func:`delete_probe_run` (admins of its workspace), with an audit row.
+
+    Raises:
+        NoAccessError: no such deleted probe run in a workspace where ``scope`` is admin.
+        ValueError: deleted longer ago than the retention window.
+    """
+    trash.restore(store, "probe", probe_id, scope=scope)
 
 
 def head_scores(store: Store, probe_id: int, *, scope: Scope | None = None) -> pd.DataFrame:
