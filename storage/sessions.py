@@ -2,7 +2,8 @@
 
 The browser holds a signed cookie naming the session (``ui.session_token``); the store says whether
 that session is still open, so a sign-out in one tab refuses the cookie in every other tab and on
-every replica of the board. A session's lifetime is the cookie's (the token's signature expires);
+every replica of the board. (A user removed from the users file, or with a new password, is refused
+by the cookie's password version: ``ui.users_file.password_version``.) A session's lifetime is the cookie's (the token's signature expires);
 rows of ended or expired sessions are kept as a sign-in record.
 """
 from __future__ import annotations
@@ -33,13 +34,3 @@ def end_session(store: Store, session_id: str, by: str | None = None) -> None:
         "UPDATE sign_in_sessions SET ended_at = current_timestamp, ended_by = ? WHERE session_id = ? AND ended_at IS NULL",
         [by, session_id]))
 
-
-def end_sessions_of(store: Store, identity: str, by: str | None = None) -> int:
-    """End every open session of ``identity`` (a user removed or locked out); returns how many."""
-    def write(cur) -> int:
-        n = cur.execute("SELECT count(*) FROM sign_in_sessions WHERE identity = ? AND ended_at IS NULL",
-                        [identity]).fetchone()[0]
-        cur.execute("UPDATE sign_in_sessions SET ended_at = current_timestamp, ended_by = ?"
-                    " WHERE identity = ? AND ended_at IS NULL", [by, identity])
-        return int(n)
-    return store.write(write)
