@@ -91,15 +91,18 @@ def combine_runs(points: pd.DataFrame, series: dict[int, str]) -> pd.DataFrame:
     """
     if points.empty:
         return points.assign(series=pd.Series(dtype=str), runs=pd.Series(dtype=int))
-    p = points.assign(series=points["run_id"].map(series).fillna(points["run_id"].astype(str)))
-    p["_lv"], p["_ll"] = p["length_value"].fillna(-1.0), p["length_label"].fillna("")
-    out = []
-    for _, g in p.groupby(["series", "axis", "metric_kind", "_lv", "_ll"], sort=False):
-        row = g.iloc[0].copy()
-        row["runs"] = len(g)
-        if len(g) > 1:
-            row["mean"], row["low"], row["high"] = g["mean"].mean(), np.nan, np.nan
-            row["n"], row["tasks"], row["run_id"] = int(g["n"].sum()), int(g["tasks"].max()), -1
-        out.append(row)
-    res = pd.DataFrame(out).drop(columns=["_lv", "_ll"])
+    keys = ["series", "axis", "metric_kind", "_lv", "_ll"]
+    p = points.assign(series=points["run_id"].map(series).fillna(points["run_id"].astype(str)),
+                      _lv=points["length_value"].fillna(-1.0), _ll=points["length_label"].fillna(""))
+    p = p.dropna(subset=keys)  # as groupby does: a point without an axis or metric kind has no series line
+    agg = p.groupby(keys, sort=False).agg(runs=("run_id", "size"), _mean=("mean", "mean"), _n=("n", "sum"),
+                                          _tasks=("tasks", "max"))
+    res = p[~p.duplicated(keys)].join(agg, on=keys)  # the first point of each group, in input order
+    multi = res["runs"] > 1  # several runs at one length: mean of the run means, n summed, no CI
+    res.loc[multi, "mean"] = res.loc[multi, "_mean"]
+    res.loc[multi, ["low", "high"]] = np.nan
+    res.loc[multi, "n"] = res.loc[multi, "_n"]
+    res.loc[multi, "tasks"] = res.loc[multi, "_tasks"]
+    res.loc[multi, "run_id"] = -1
+    res = res.drop(columns=["_lv", "_ll", "_mean", "_n", "_tasks"])
     return res.sort_values(["series", "axis", "length_value"], ignore_index=True)[[*POINT_COLUMNS, "series", "runs"]]

@@ -1,4 +1,4 @@
-"""Filters shared by the analysis pages: model subset, benchmark, task, length range.
+"""Filters shared by the analysis pages: model subset, benchmark, KV-cache method, task, length range.
 
 An empty selection means "no filter". Runs without a model name are matched by their label.
 """
@@ -16,6 +16,7 @@ class Filters:
 
     models: list[str] = field(default_factory=list)
     benchmarks: list[str] = field(default_factory=list)
+    kv_methods: list[str] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)
     length_range: tuple[float, float] | None = None
     numeric_only: bool = False
@@ -26,13 +27,28 @@ def model_name(runs: pd.DataFrame) -> pd.Series:
     return runs["model"].fillna(runs["label"]).astype(str)
 
 
+NO_KV_METHOD = "not recorded"
+"""The KV-cache method of a run whose files name none (every harness but a KV-cache study)."""
+
+
+def kv_method(runs: pd.DataFrame) -> pd.Series:
+    """The KV-cache method of each run (``config["kv_cache_method"]``, e.g. ``baseline``, ``snapkv``,
+    ``INT4`` in a HELMET KV-cache study, F18), or :data:`NO_KV_METHOD`."""
+    if "config" not in runs:
+        return pd.Series(NO_KV_METHOD, index=runs.index)
+    return runs["config"].map(lambda c: c.get("kv_cache_method") if isinstance(c, dict) else None) \
+        .fillna(NO_KV_METHOD).astype(str)
+
+
 def filter_runs(runs: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """Runs whose model and benchmark pass ``f``."""
+    """Runs whose model, benchmark and KV-cache method pass ``f``."""
     keep = pd.Series(True, index=runs.index)
     if f.models:
         keep &= model_name(runs).isin(f.models)
     if f.benchmarks:
         keep &= runs["benchmark"].isin(f.benchmarks)
+    if f.kv_methods:
+        keep &= kv_method(runs).isin(f.kv_methods)
     return runs[keep]
 
 

@@ -220,23 +220,3 @@ def selected_cells(points: Iterable[dict], grids: dict[int, pd.DataFrame]) -> li
         for length, depth in members:  # an aggregated bin stands for all its cells
             seen[Cell(run_ids[curve], int(length), float(depth))] = None
     return list(seen)
-
-
-def run_summaries(cells: pd.DataFrame) -> pd.DataFrame:
-    """Per run: trial-weighted mean score, cells with data, trials, and empty cells of its full grid.
-
-    Args:
-        cells: ``storage.trials.heatmap_cells`` rows (any number of runs; vectorised, no layout).
-
-    Returns:
-        Index run_id (first-appearance order); columns mean_score (0..1, NaN when nothing is
-        scored), cells, trials, missing_cells (distinct lengths x distinct depths - cells).
-    """
-    # trials not evaluated (an error, no score) weigh nothing: they are not 0 %
-    scored = cells["n"] - (cells["n_not_evaluated"] if "n_not_evaluated" in cells else 0)
-    c = cells.assign(_w=cells["mean_score"] * scored, _n=scored.where(cells["mean_score"].notna(), 0))
-    g = c.groupby("run_id", sort=False)
-    out = pd.DataFrame({"mean_score": g["_w"].sum() / g["_n"].sum().replace(0, np.nan), "cells": g.size(),
-                        "trials": g["n"].sum(),
-                        "missing_cells": g["context_length"].nunique() * g["depth_percent"].nunique() - g.size()})
-    return out.astype({"cells": int, "trials": int, "missing_cells": int})

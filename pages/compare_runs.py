@@ -6,7 +6,7 @@ from analysis.compare import cell_diff, config_differences, paired_test
 from analysis.display_text import markdown_literal as md
 from analysis.filters import filter_runs
 from ui import data, downloads, url_state
-from ui.figures import diff_heatmap
+from ui.figure_cache import diff_heatmap
 from ui.filters import row_filters, sidebar_filters
 from ui.page import page_setup
 

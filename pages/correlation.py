@@ -6,7 +6,7 @@ from analysis.correlation import MIN_N
 from analysis.display_text import markdown_literal as md
 from analysis.filters import filter_runs
 from ui import data, downloads, url_state
-from ui.figures import correlation_grid, pair_scatter
+from ui.figure_cache import correlation_grid, pair_scatter
 from ui.filters import row_filters, sidebar_filters
 from ui.page import page_setup
 

@@ -4,7 +4,7 @@ import streamlit as st
 from analysis.depth import EDGE, MIDDLE
 from analysis.filters import filter_runs
 from ui import data, downloads, drilldown, url_state
-from ui.figures import depth_panels, u_shape_bars
+from ui.figure_cache import depth_panels, u_shape_bars
 from ui.filters import pick_runs, row_filters, sidebar_filters
 from ui.page import page_setup
 

@@ -7,7 +7,7 @@ from analysis.effective_length import NOLIMA_FRACTION, RULER_THRESHOLD, ruler_ta
 from analysis.filters import filter_rows, filter_runs
 from analysis.lengths import mixing_warnings
 from ui import data, downloads, drilldown, url_state
-from ui.figures import line_panels
+from ui.figure_cache import line_panels
 from ui.filters import combine_toggle, pick_runs, row_filters, sidebar_filters
 from ui.page import page_setup
 

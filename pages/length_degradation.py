@@ -6,7 +6,7 @@ from analysis.display_text import markdown_literal as md
 from analysis.filters import filter_rows, filter_runs
 from analysis.lengths import format_length, mixing_warnings
 from ui import data, downloads, drilldown, url_state
-from ui.figures import line_panels
+from ui.figure_cache import line_panels
 from ui.filters import combine_toggle, pick_runs, row_filters, sidebar_filters
 from ui.page import page_setup
 

@@ -1,14 +1,12 @@
 """NIAH heatmap: mean normalised score by context length × needle depth, with cell drill-down."""
-import pandas as pd
 import streamlit as st
 
 from analysis.display_text import display_frame, markdown_literal as md
-from analysis.heatmap import (COLOUR_BY, Cell, aggregated_from, format_depth, layout_cells, parse_cell, run_summaries,
-                              selected_cells)
+from analysis.heatmap import COLOUR_BY, Cell, aggregated_from, format_depth, parse_cell, selected_cells
 from analysis.lengths import tokenizer_note
 from ui import data, url_state
 from ui.data import SCALES, TRIALS_ALL, TRIALS_FIRST
-from ui.heatmap_figure import CHARTS_PER_PAGE, MAX_METRICS, heatmap_figure
+from ui.heatmap_figure import CHARTS_PER_PAGE, MAX_METRICS
 from ui.model_picker import retrieval_heads_link
 from ui.page import page_setup
 from ui.probe_data import SWEEP_FORMAT
@@ -22,14 +20,15 @@ if runs.empty:
     st.page_link("pages/upload.py", label="Upload results", icon=":material/upload_file:")
     st.stop()
 
-info = display_frame(runs).set_index("run_id")
-ids = [int(i) for i in info.index]
+info = {int(r.run_id): r for r in display_frame(runs).itertuples(index=False)}  # plain lookups: 300 runs x rerun
+ids = list(info)
+names = {r: f"{r} · {i.label} ({i.n_trials:,} trials)" for r, i in info.items()}
 url_state.seed_list("runs", ids[:1], int, allowed=ids)
 url_state.seed("trials", TRIALS_ALL, str, allowed=[TRIALS_ALL, TRIALS_FIRST])
 url_state.seed("colour", "mean_score", str, allowed=list(COLOUR_BY))
 chosen = st.multiselect(
     "Runs", ids, key="runs",
-    format_func=lambda r: f"{r} · {info.at[r, 'label']} ({info.at[r, 'n_trials']:,} trials)",
+    format_func=names.get,
     help="Several runs are drawn as small multiples with one shared 0..1 colour scale.",
 )
 repeats = st.radio(
@@ -47,13 +46,13 @@ if not chosen:
     st.stop()
 
 order = sorted(set(chosen))  # run id order, in the charts and in the table
-titles = {r: f"{md(info.at[r, 'label'])} · run {r}" for r in order}  # Markdown-safe: shown in markdown
-units = {r: info.at[r, "length_unit"] or "tokens" for r in order}
+titles = {r: f"{md(info[r].label)} · run {r}" for r in order}  # Markdown-safe: shown in markdown
+units = {r: info[r].length_unit or "tokens" for r in order}
 
 
 def counted(r: int) -> str:
-    return (f"raw scale: {SCALES.get(info.at[r, 'score_scale'], (info.at[r, 'score_scale'],))[0]} · "
-            + tokenizer_note(units[r], info.at[r, "tokenizer"]))
+    return (f"raw scale: {SCALES.get(info[r].score_scale, (info[r].score_scale,))[0]} · "
+            + tokenizer_note(units[r], info[r].tokenizer))
 
 
 summary_slot = st.container()  # filled after the charts: the first chart does not wait for every run's totals
@@ -66,12 +65,13 @@ if n_pages > 1:
     st.caption(f"Charts of runs {first + 1}–{min(first + CHARTS_PER_PAGE, len(order))} of {len(order)}; "
                "the table above summarises every picked run.")
 on_page = order[(page_no - 1) * CHARTS_PER_PAGE:page_no * CHARTS_PER_PAGE]
-cells = data.heatmap_cells(fp, tuple(on_page), repeats)
-grids = layout_cells(cells)
+width = 760 if len(on_page) == 1 else 420
+charts = {r: c for r in on_page if (c := data.heatmap_chart(fp, r, repeats, colour_by, units[r], width)) is not None}
+grids = {r: grid for r, (grid, _) in charts.items()}
 
 chart_cols = st.columns(min(2, max(1, len(grids))))
 picked = []
-for k, (r, grid) in enumerate(grids.items()):
+for k, (r, (grid, fig)) in enumerate(charts.items()):
     with chart_cols[k % len(chart_cols)]:
         st.markdown(f"**{titles[r]}**")
         if aggregated_from(grid):
@@ -79,22 +79,20 @@ for k, (r, grid) in enumerate(grids.items()):
                        "lengths / depths (more than the cell budget); click a bin to list its trials.")
         if colour_by != "mean_score" and grid[colour_by].isna().all():
             st.caption("This run kept no needle and response: its cells are coloured by nothing (see the hover).")
-        fig = heatmap_figure(grid, units[r], max_plot_width=760 if len(grids) == 1 else 420, colour_by=colour_by)
         event = st.plotly_chart(fig, key=f"niah_heatmap_{r}", on_select="rerun", selection_mode=("points", "box"),
                                 width="content", config={"displaylogo": False})
         picked += selected_cells((event or {}).get("selection", {}).get("points", []), {r: grid})
 
-rest = [r for r in order if r not in grids]
-summary = run_summaries(pd.concat([cells, data.heatmap_cells(fp, tuple(rest), repeats)]) if rest else cells)
+summary = data.heatmap_run_summaries(fp, tuple(order), repeats)  # one aggregate query: charts drawn or not
 summary = summary.loc[[r for r in order if r in summary.index]]
 with summary_slot:
     if len(summary) <= MAX_METRICS:
         for col, (r, s) in zip(st.columns(max(1, len(summary))), summary.iterrows()):
-            col.metric(f"{md(info.at[r, 'label'])} · mean score (0..1)", f"{s['mean_score']:.3f}")
+            col.metric(f"{md(info[r].label)} · mean score (0..1)", f"{s['mean_score']:.3f}")
             col.caption(f"{int(s['cells'])} cells, {int(s['trials']):,} trials, {int(s['missing_cells'])} missing "
                         f"(gaps) · {md(counted(r))}")
     else:  # many runs: one row each instead of a garbled row of metrics
-        st.dataframe(summary.assign(run=[f"{info.at[r, 'label']} · run {r}" for r in summary.index], lengths=[counted(r) for r in summary.index])
+        st.dataframe(summary.assign(run=[f"{info[r].label} · run {r}" for r in summary.index], lengths=[counted(r) for r in summary.index])
                      [["run", "mean_score", "cells", "trials", "missing_cells", "lengths"]],
                      hide_index=True, width="stretch",
                      column_config={"mean_score": st.column_config.NumberColumn("mean score (0..1)", format="%.3f"),
@@ -113,8 +111,8 @@ else:
         st.session_state["cell"], picked = [], []
 if not picked:
     with st.expander("…or pick a cell by value", expanded=False):
-        r = st.selectbox("Run", list(grids), format_func=lambda x: f"{info.at[x, 'label']} · run {x}", key="pick_run")
-        g = cells[cells["run_id"] == r]
+        r = st.selectbox("Run", list(grids), format_func=lambda x: f"{info[x].label} · run {x}", key="pick_run")
+        g = data.heatmap_cells(fp, (r,), repeats)
         length = st.selectbox("Context length", sorted(g["context_length"].unique()), key="pick_len",
                               format_func=lambda v: f"{v:,} {units[r]}")
         depth = st.selectbox("Depth (%)", sorted(g.loc[g["context_length"] == length, "depth_percent"].unique()),
@@ -136,7 +134,7 @@ for cell in picked[:20]:
                                 "needle_recall": st.column_config.NumberColumn(
                                     "needle words in response", format="%.2f",
                                     help="share of the needle's content words found in the response (0..1)")})
-    if info.at[cell.run_id, "harness"] == SWEEP_FORMAT:  # a live sweep: probe this prompt's heads
-        retrieval_heads_link(info.at[cell.run_id, "model"], cell.context_length, cell.depth_percent)
+    if info[cell.run_id].harness == SWEEP_FORMAT:  # a live sweep: probe this prompt's heads
+        retrieval_heads_link(info[cell.run_id].model, cell.context_length, cell.depth_percent)
 if len(picked) > 20:
     st.caption(f"{len(picked) - 20} more selected cells not listed; select fewer.")

@@ -35,6 +35,7 @@ from storage.conflicts import MAX_ATTEMPTS, StoreConflictError, backoff_seconds,
 from storage.extensions import load_extensions
 from storage.ids import claim_write
 from storage.migrations import apply_migrations
+from storage.object_store import is_remote, s3_secret_statement
 
 DEFAULT_DB = Path("data") / "longscope.duckdb"
 #: prefix of the name a team store is attached under (every cursor ``USE``s it: queries name tables plainly)
@@ -266,8 +267,11 @@ def _lake_instance(location: str, data_path: str | None) -> duckdb.DuckDBPyConne
         if _LAKE is None:
             _LAKE = duckdb.connect()
             load_extensions(_LAKE, ["ducklake", "postgres"])
-        if data_path and data_path.startswith(("s3://", "gs://", "r2://", "http://", "https://")):
+        secret = s3_secret_statement(os.environ)
+        if is_remote(data_path) or secret:  # an s3:// data path, given now or stored in the catalog
             load_extensions(_LAKE, ["httpfs"])
+            if secret:
+                _LAKE.execute(secret)
         return _LAKE.cursor()
 
 

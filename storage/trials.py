@@ -52,6 +52,43 @@ def heatmap_cells(store: Store, run_ids: list[int], trials: str = TRIALS_ALL, *,
     ).df()
 
 
+def heatmap_run_summaries(store: Store, run_ids: list[int], trials: str = TRIALS_ALL, *,
+                          scope: Scope | None = None) -> pd.DataFrame:
+    """Per run, the totals ``analysis.heatmap.run_summaries`` computes from ``heatmap_cells``, in one
+    aggregate query (for runs whose grid is not drawn: 288 runs of 1,225 cells in ~0.3 s instead of
+    ~4 s to fetch every cell).
+
+    Args:
+        run_ids: runs to summarise.
+        trials: :data:`TRIALS_ALL` or :data:`TRIALS_FIRST` (trial 0 only), as in :func:`heatmap_cells`.
+
+    Returns:
+        Index run_id (ascending); columns mean_score (trial-weighted mean of the normalised 0..1
+        scores; trials not evaluated weigh nothing; NaN when none is scored), cells (distinct
+        (context length, depth percent) with a trial), trials, missing_cells (distinct lengths x
+        distinct depths - cells).
+
+    Raises:
+        ValueError: ``trials`` is neither mode.
+    """
+    if trials not in (TRIALS_ALL, TRIALS_FIRST):
+        raise ValueError(f"trials must be {TRIALS_ALL!r} or {TRIALS_FIRST!r}")
+    first_only = "AND trial = 0" if trials == TRIALS_FIRST else ""
+    cur = store.cursor()
+    require_visible(cur, scope, run_ids)
+    out = cur.execute(
+        f"""SELECT run_id, avg(score) AS mean_score,
+                   count(DISTINCT (context_length, depth_percent))::BIGINT AS cells, count(*)::BIGINT AS trials,
+                   (count(DISTINCT context_length) * count(DISTINCT depth_percent)
+                    - count(DISTINCT (context_length, depth_percent)))::BIGINT AS missing_cells
+            FROM niah_trials
+            WHERE run_id IN (SELECT unnest(?)) {first_only}
+            GROUP BY run_id ORDER BY run_id""",
+        [list(run_ids)],
+    ).df()
+    return out.set_index("run_id").astype({"cells": int, "trials": int, "missing_cells": int})
+
+
 def cell_trials(store: Store, run_id: int, context_length: int, depth_percent: float, *, scope: Scope | None = None) -> pd.DataFrame:
     """Trials of one heatmap cell: trial, version, score_raw, score, needle_recall, needle, response,
     source_file."""

@@ -1,6 +1,7 @@
 """Shared fixtures: a fresh store per test, the real result files in ../shared, offline hub."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -237,21 +238,31 @@ def outside_calls():
 def app_url(app_db, gap_run_id, outside_calls):
     """Start ``streamlit run app.py`` on a free port against ``app_db`` (with the repository's
     ``.streamlit/config.toml``; outside requests go to ``outside_calls``); yields its base URL."""
+    with serve_app(app_db, outside_calls) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_app(db: Path, outside: "OutsideCalls"):
+    """``streamlit run app.py`` on a free port against the store file ``db`` (outside requests go to
+    ``outside``), stopped on exit; yields its base URL once ``/_stcore/health`` answers."""
     import subprocess
 
     port = _free_port()
-    proxy = {k: outside_calls.url for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+    proxy = {k: outside.url for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
     env = {**os.environ, **proxy, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
-           "LONGSCOPE_DB": str(app_db), "HF_HUB_OFFLINE": "1"}
+           "LONGSCOPE_DB": str(db), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     wait_for_health(proc, url)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def wait_for_health(proc, url: str) -> None:

@@ -167,14 +167,32 @@ def correlation_grid(pairs: pd.DataFrame, columns: list[str], method: str) -> go
 
 
 def pair_scatter(matrix: pd.DataFrame, a: str, b: str) -> go.Figure:
-    """Scatter of two columns of the models x benchmarks matrix over their shared models."""
-    pair = matrix[[a, b]].dropna()
+    """Scatter of two columns of the models x benchmarks matrix over their shared models, each point
+    labelled with its model (labels alternate above / below along x and lean inwards at the edges,
+    so neighbours and long names stay readable)."""
+    pair = matrix[[a, b]].dropna().sort_values(a)
     sa, sb = html_literal(a), html_literal(b)
     fig = go.Figure(go.Scatter(x=pair[a], y=pair[b], mode="markers+text", text=[html_literal(m) for m in pair.index],
-                               textposition="top center",
+                               textposition=_label_positions(pair[a].to_numpy()), cliponaxis=False,
                                hovertemplate="%{text}<br>" + f"{sa} " + "%{x:.3f}<br>" + f"{sb} " + "%{y:.3f}<extra></extra>"))
-    fig.update_layout(xaxis_title=f"{sa} (0-1)", yaxis_title=f"{sb} (0-1)", height=420, margin={"t": 20})
+    fig.update_layout(xaxis_title=f"{sa} (0-1)", yaxis_title=f"{sb} (0-1)", height=420, margin={"t": 30})
+    for axis, values in (("xaxis", pair[a]), ("yaxis", pair[b])):
+        lo, hi = float(values.min()), float(values.max())
+        pad = 0.12 * (hi - lo) if hi > lo else 0.05
+        fig.update_layout({axis: {"range": [lo - pad, hi + pad]}})
     return fig
+
+
+def _label_positions(x) -> list[str]:
+    """Plotly text positions for points sorted by x: alternately above and below; a label in the
+    left third of the x range reads to the right, one in the right third to the left."""
+    lo, hi = (float(x.min()), float(x.max())) if len(x) else (0.0, 0.0)
+    span = hi - lo or 1.0
+    out = []
+    for i, v in enumerate(x):
+        side = "right" if (v - lo) / span < 1 / 3 else "left" if (v - lo) / span > 2 / 3 else "center"
+        out.append(("top " if i % 2 == 0 else "bottom ") + side)
+    return out
 
 
 def diff_heatmap(cells: pd.DataFrame, row_title: str, column_title: str) -> go.Figure:

@@ -1,19 +1,21 @@
-"""Sidebar filters (benchmark, model subset, task, length range) and the run picker, each bound to
-the URL via :mod:`ui.url_state` (parameters ``bench``, ``models``, ``tasks``, ``len``, ``runs``)."""
+"""Sidebar filters (benchmark, model subset, KV-cache method, task, length range) and the run picker,
+each bound to the URL via :mod:`ui.url_state` (parameters ``bench``, ``models``, ``kv``, ``tasks``,
+``len``, ``runs``)."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
 from analysis.display_text import markdown_literal as md
-from analysis.filters import Filters, filter_runs, model_name
+from analysis.filters import Filters, filter_runs, kv_method, model_name
 from analysis.lengths import format_length
 from ui import url_state
 
 
 def sidebar_filters(runs: pd.DataFrame) -> Filters:
-    """Draw the benchmark and model-subset filters in the sidebar and return what is picked
-    (add task and length filters with :func:`row_filters` once the rows are known).
+    """Draw the benchmark, model-subset and (when any run records one) KV-cache method filters in the
+    sidebar and return what is picked (add task and length filters with :func:`row_filters` once the
+    rows are known).
 
     Args:
         runs: ``storage.runs.list_runs`` frame (options for benchmark and model).
@@ -27,8 +29,17 @@ def sidebar_filters(runs: pd.DataFrame) -> Filters:
     url_state.seed_list("models", allowed=models)
     sb.multiselect("Models (subset)", models, key="models", placeholder="all models",
                    help="Pick a subset of models; empty = all.")
+    methods = sorted(kv_method(runs).unique())
+    if len(methods) >= 2:
+        url_state.seed_list("kv", allowed=methods)
+        sb.multiselect("KV-cache method", methods, key="kv", placeholder="all methods",
+                       help="Runs from a KV-cache study (e.g. HELMET with SnapKV, PyramidKV, INT4...) record "
+                            "their method; 'baseline' is the full cache. Other runs: 'not recorded'.")
+        url_state.publish("kv")
+    kv = list(st.session_state.get("kv", [])) if len(methods) >= 2 else []
     url_state.publish("bench", "models")
-    return Filters(models=list(st.session_state["models"]), benchmarks=list(st.session_state["bench"]))
+    return Filters(models=list(st.session_state["models"]), benchmarks=list(st.session_state["bench"]),
+                   kv_methods=kv)
 
 
 def row_filters(f: Filters, tasks=(), lengths=()) -> Filters:

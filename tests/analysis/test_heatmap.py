@@ -6,10 +6,10 @@ import pandas as pd
 import math
 
 from analysis.heatmap import (NO_DATA, Cell, aggregated_from, format_depth, gap_cells, layout_cells, raw_counts_text,
-                              run_summaries, selected_cells)
+                              selected_cells)
 from analysis.lengths import format_length
 from storage.importers.parsed import ParsedFile
-from storage.trials import TRIALS_FIRST, cell_trials, heatmap_cells
+from storage.trials import TRIALS_FIRST, cell_trials, heatmap_cells, heatmap_run_summaries
 from tests.factories import write_parsed
 
 
@@ -44,8 +44,11 @@ def test_layout_gaps_summary_and_selection(store):
     assert list(zip(grid.x, grid.y)) == [(0, 0), (0, 1), (1, 0)]
     assert list(grid.length_label) == ["1K", "1K", "2K"]
     # (0.5 x 2 + 1.0 x 1 + 0.0 x 1) / 4 trials = 0.5; 2 lengths x 2 depths - 3 cells = 1 gap
-    s = run_summaries(heatmap_cells(store, [run])).loc[run]
+    s = heatmap_run_summaries(store, [run]).loc[run]
     assert s.to_dict() == {"mean_score": 0.5, "cells": 3, "trials": 4, "missing_cells": 1}
+    # trial 0 only: (1000, 0%) = 1, (1000, 50%) = 1, (2000, 0%) = 0 -> 2 / 3
+    s = heatmap_run_summaries(store, [run], TRIALS_FIRST).loc[run]
+    assert s.to_dict() == {"mean_score": 2 / 3, "cells": 3, "trials": 3, "missing_cells": 1}
     gaps = gap_cells(grid, "tokens")
     assert gaps[["x", "y"]].values.tolist() == [[1, 1]]
     assert gaps["text"][0] == f"context length: 2,000 tokens<br>depth: 50%<br>{NO_DATA}"
@@ -85,10 +88,23 @@ def test_grid_above_the_cell_budget_is_aggregated_into_bins():
     assert aggregated_from(layout_cells(_cells())[7]) == 0  # 8 cells: within the default budget, drawn as they are
 
 
-def test_summaries_of_many_runs_without_layout():
-    cells = pd.concat([_cells(7), _cells(8).assign(mean_score=float("nan"))])
-    s = run_summaries(cells)
-    assert list(s.index) == [7, 8]
-    # run 7: (1.0 x 2 + 0 x 2 + 1.0 x 1 + 0 x 1) / 6 scored trials = 0.5; 4 x 2 - 5 = 3 gaps
-    assert s.loc[7].to_dict() == {"mean_score": 0.5, "cells": 5, "trials": 9, "missing_cells": 3}
-    assert math.isnan(s.loc[8, "mean_score"])  # nothing scored: NaN, not 0
+def _summary_run(store, key: str, scores: dict) -> int:
+    """A binary NIAH run with the trials ``{(length, depth): [score_raw or None, ...]}`` (None = not evaluated)."""
+    rows = [(L, d, x) for (L, d), xs in scores.items() for x in xs]
+    trials = pd.DataFrame({"context_length": [r[0] for r in rows], "depth_percent": [r[1] for r in rows],
+                           "score_raw": pd.array([r[2] for r in rows], dtype="Float64")})
+    ids = write_parsed(store, [ParsedFile(format="synthetic", run_key=key, benchmark="niah", score_scale="binary",
+                                          length_unit="tokens", model=key, model_source="field", niah_trials=trials)])
+    return ids[key]
+
+
+def test_summaries_of_many_runs_in_one_query(store):
+    # 4 lengths x 2 depths; (2000, 50), (3000, 50), (4000, 50) have no trial; (3000, 0) has 3 trials not evaluated
+    grid = {(1000, 0.0): [1, 1], (2000, 0.0): [0, 0], (1000, 50.0): [1], (3000, 0.0): [None] * 3, (4000, 0.0): [0]}
+    a = _summary_run(store, "a", grid)
+    b = _summary_run(store, "b", {(1000, 0.0): [None, None]})
+    s = heatmap_run_summaries(store, [b, a])
+    assert list(s.index) == sorted([a, b])
+    # run a: (1 + 1 + 0 + 0 + 1 + 0) / 6 scored trials = 0.5 (not evaluated weigh nothing); 4 x 2 - 5 = 3 gaps
+    assert s.loc[a].to_dict() == {"mean_score": 0.5, "cells": 5, "trials": 9, "missing_cells": 3}
+    assert math.isnan(s.loc[b, "mean_score"])  # nothing scored: NaN, not 0

@@ -81,8 +81,8 @@ def test_lm_eval_runs_with_different_max_length_are_listed_as_differing(store):
 
 
 def test_not_evaluated_trials_weigh_nothing_in_the_grid_mean_and_are_drawn_apart(store):
-    from analysis.heatmap import layout_cells, run_summaries
-    from storage.trials import heatmap_cells
+    from analysis.heatmap import layout_cells
+    from storage.trials import heatmap_cells, heatmap_run_summaries
     from ui.heatmap_figure import heatmap_figure
 
     items = [_item(0.0, 10), _item(0.0, None, error="context length exceeded"), _item(50.0, 1),
@@ -92,7 +92,7 @@ def test_not_evaluated_trials_weigh_nothing_in_the_grid_mean_and_are_drawn_apart
     assert cells["n_not_evaluated"].tolist() == [1, 0, 1]
     (grid,) = layout_cells(cells).values()
     # two scored trials: (10 - 1) / 9 = 1.0 and (1 - 1) / 9 = 0.0 -> 0.5 (not 1/3, not 1/4)
-    assert run_summaries(cells).loc[1, "mean_score"] == 0.5
+    assert heatmap_run_summaries(store, [1]).loc[1, "mean_score"] == 0.5
     fig = heatmap_figure(grid, "tokens")
     assert len(fig.data) == 2 and list(fig.data[-1].text) == ["1 trial not evaluated (error, no score)"] * 2
 
