@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from storage.scope import auth_mode
 from ui.session_token import SESSION_COOKIE, TICKET_SECONDS, issue, read, session_seconds, signing_key
 
 START_PATH = "/api/longscope/session/start"
@@ -88,13 +89,15 @@ async def end(request: Request) -> RedirectResponse:
 
 
 def routes() -> list[Route]:
-    """The routes for ``st.App(..., routes=routes())`` (marks them :func:`mounted`). Reads the
-    signing key now, so a missing key file is generated, with its note in the log, at start.
+    """The routes for ``st.App(..., routes=routes())`` (marks them :func:`mounted`). With
+    ``LONGSCOPE_AUTH=users`` it reads the signing key now, so a missing key file is generated, with
+    its note in the log, at start.
 
     Raises:
         ValueError: the configured key is shorter than 32 characters.
     """
     global _mounted
-    signing_key()
+    if auth_mode() == "users":
+        signing_key()
     _mounted = True
     return [Route(START_PATH, start, methods=["GET"]), Route(END_PATH, end, methods=["GET"])]
