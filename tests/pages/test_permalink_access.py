@@ -85,3 +85,15 @@ def test_member_links_reproduce_the_probe_views(board, monkeypatch):
     assert not tb.exception, tb.exception
     assert tb.multiselect(key="tb").value == [board["tb_default"]]
     assert not tb.error
+
+
+def test_delete_is_offered_only_to_who_may_delete(board, monkeypatch):
+    """The Delete… panels of the probe pages list the results the user may delete (storage/trash.py
+    refuses the others as well): none for a viewer, every one of their workspaces for an admin."""
+    viewer = _open(monkeypatch, "traceback", {})
+    assert not viewer.exception and not [s for s in viewer.selectbox if s.key == "delete_traceback"]
+    lead = _open(monkeypatch, "traceback", {}, identity="lead")
+    assert lead.selectbox(key="delete_traceback").options == [f"{board['tb_other']} · loo · q",
+                                                              f"{board['tb_default']} · loo · q"]
+    heads = _open(monkeypatch, "retrieval_heads", {}, identity="vic")
+    assert not heads.exception and not [s for s in heads.selectbox if s.key == "delete_probe"]
