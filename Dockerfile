@@ -18,11 +18,13 @@ COPY . .
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin longscope \
  && mkdir -p /app/data /app/.cache \
  && chown -R longscope:longscope /app/data /app/.cache
-ENV HOME=/app LONGSCOPE_CACHE=/app/.cache/longscope
+# the users-file sign-in key (ui/session_token.py) is generated on the data volume at first start
+ENV HOME=/app LONGSCOPE_CACHE=/app/.cache/longscope LONGSCOPE_SESSION_KEY_FILE=/app/data/session_key
 USER longscope
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() == b'ok' else 1)"
 
-CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0", "--server.headless=true"]
+# serve.py = app.py plus the routes that set the users-file sign-in cookie (ui/session_routes.py)
+CMD ["streamlit", "run", "serve.py", "--server.port=8501", "--server.address=0.0.0.0", "--server.headless=true"]

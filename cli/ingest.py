@@ -1,4 +1,4 @@
-"""``longscope ingest PATH... [--db FILE] [--model NAME]``: store result files (``storage.ingest.main``)."""
+"""``longscope ingest PATH... [--db FILE] [--model NAME] [--workspace NAME]``: store result files (``storage.ingest.main``)."""
 from __future__ import annotations
 
 HELP = "store harness result files, folders or .zip archives (one line per file; non-zero exit on any failure)"

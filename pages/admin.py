@@ -1,11 +1,12 @@
-"""Admin: workspace members and roles, the audit log, and restoring deleted runs (issue 11).
+"""Admin: workspace members and roles, the audit log, and restoring deleted runs, probe runs and
+tracebacks (issue 11).
 
 Shown to everyone in the navigation; only admins of a workspace see (and change) anything here,
 and ``storage/`` refuses the others as well."""
 import streamlit as st
 
-from ui.admin import (ADMIN, ROLES, NoAccessError, audit_log, create_workspace, deleted_runs, list_workspaces, members,
-                      purge_deleted, restore_run, retention_days, set_role)
+from ui.admin import (ADMIN, RESULT_KINDS, ROLES, NoAccessError, audit_log, create_workspace, deleted, deleted_runs,
+                      list_workspaces, members, purge_expired, restore, restore_run, retention_days, set_role)
 from ui.page import current_scope, page_setup
 
 store, fp = page_setup("Admin", "Workspace members and roles, the audit log, deleted runs.")
@@ -15,11 +16,13 @@ if not admin_of:
     st.error("No access: this page is for workspace admins.", icon=":material/block:")
     st.stop()
 
-purged = purge_deleted(store)  # runs past the retention window go for good (audited as 'purge')
+purged = purge_expired(store)  # results past the retention window go for good (audited as 'purge')
 if purged:
-    st.caption(f"Removed for good (deleted more than {retention_days()} days ago): run(s) {', '.join(map(str, purged))}.")
+    st.caption(f"Removed for good (deleted more than {retention_days()} days ago): "
+               + "; ".join(f"{kind} {', '.join(map(str, ids))}" for kind, ids in purged.items()) + ".")
 
-members_tab, audit_tab, deleted_tab = st.tabs(["Members", "Audit log", "Deleted runs"])
+members_tab, audit_tab, deleted_tab, results_tab = st.tabs(["Members", "Audit log", "Deleted runs",
+                                                            "Deleted probe results"])
 
 with members_tab:
     ws = st.selectbox("Workspace", admin_of, key="admin_ws")
@@ -66,4 +69,25 @@ with deleted_tab:
                 st.error(str(exc))
             else:
                 st.success(f"Restored run {rid} ({labels[rid]}).")
+                st.rerun()
+
+with results_tab:
+    st.caption(f"Deleted probe runs and tracebacks stay restorable for {retention_days()} days.")
+    for kind, title in RESULT_KINDS.items():
+        st.markdown(f"**{title}**")
+        gone = deleted(store, kind, scope=scope)
+        if gone.empty:
+            st.caption("None deleted.")
+            continue
+        st.dataframe(gone, hide_index=True, width="stretch")
+        id_col = gone.columns[0]
+        names = dict(zip(gone[id_col].astype(int), gone["label"].fillna(gone.get("question", gone["label"]))))
+        item = st.selectbox(title, list(names), format_func=lambda i: f"{i} · {names[i]}", key=f"restore_{kind}",
+                            label_visibility="collapsed")
+        if st.button("Restore", type="primary", key=f"restore_{kind}_go"):
+            try:
+                restore(store, kind, int(item), scope=scope)
+            except (NoAccessError, ValueError) as exc:
+                st.error(str(exc))
+            else:
                 st.rerun()

@@ -9,6 +9,7 @@ from jobs import retrieval_heads
 from jobs.options import Haystack
 from ui import probe_data, url_state
 from ui.auth import writable_workspace
+from ui.delete_result import delete_panel
 from ui.job_panel import job_panel
 from ui.model_picker import model_picker, parse_numbers
 from ui.page import current_scope, page_setup
@@ -86,6 +87,7 @@ if runs.empty:
     st.stop()
 names = {int(r.probe_id): f"{r.probe_id} · {r.model_name or r.model} · {r.n_used} samples · {str(r.created_at)[:16]}"
          for r in runs.itertuples()}
+delete_panel(store, current_scope(), "probe", runs, names)
 ids = list(names)
 url_state.seed("probe", ids[0], int, allowed=ids)  # ?probe=&thr=: the permalink of this view
 url_state.seed("thr", 0.1, float)

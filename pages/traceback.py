@@ -9,6 +9,7 @@ from jobs import traceback as traceback_job
 from ui import probe_data, url_state
 from ui.method_params import params_form
 from ui.auth import writable_workspace
+from ui.delete_result import delete_panel
 from ui.job_panel import job_panel
 from ui.model_picker import model_picker
 from ui.page import current_scope, page_setup
@@ -124,6 +125,8 @@ if past.empty:
     st.caption("No stored tracebacks yet (the command line stores with --db).")
 else:
     st.dataframe(past.drop(columns=["context_hash"]), hide_index=True)
+    delete_panel(store, current_scope(), "traceback", past,
+                 {int(r.traceback_id): f"{r.traceback_id} · {r.method} · {r.question}" for r in past.itertuples()})
     ids = past["traceback_id"].tolist()
     url_state.seed_list("tb", ids[:1], int, allowed=ids)  # ?tb=: the permalink of the results shown
     chosen = st.multiselect("Show or compare", ids, key="tb",

@@ -46,22 +46,23 @@ if state.get("last_result"):
     st.success(state.last_result)
 
 
-def _plan_for(files):
-    """Parse the uploads once per distinct set of files (Streamlit reruns reuse the plan)."""
-    signature = tuple((f.file_id, f.name, f.size) for f in files)
+def _plan_for(files, workspace: str):
+    """Parse the uploads once per distinct set of files and target workspace (Streamlit reruns reuse
+    the plan; "already ingested" means already in that workspace)."""
+    signature = (workspace, *((f.file_id, f.name, f.size) for f in files))
     cached = state.get("upload_plan")
     if cached and cached[0] == signature:
         return cached[1]
     sources, skipped = read_uploads([(f.name, f.getvalue()) for f in files])
     with st.spinner(f"Reading {len(sources):,} file(s)…"):
-        plan = prepare(sources, store, skipped)
+        plan = prepare(sources, store, skipped, scope=scope, workspace=workspace)
     state.upload_plan = (signature, plan)
     return plan
 
 
 if uploaded:
     state.last_result = None
-    plan = _plan_for(uploaded)
+    plan = _plan_for(uploaded, target_ws)
     run_names = {key: i for i, key in enumerate(plan.runs, start=1)}
     files_df = pd.DataFrame([{
         "file": o.path.rsplit("/", 1)[-1], "status": o.status, "format": o.format or "",

@@ -6,6 +6,12 @@ two byte-identical ``summary.csv`` files at ``.../4096/pred/`` and ``.../8192/pr
 An importer says how many trailing folders carry such facts with ``PATH_FOLDERS`` (default 0:
 the path contributes nothing, as for NIAH files whose fields name model and length).
 
+Identity is per workspace (issue 11): the same file uploaded into workspace B while workspace A
+holds it is B's own file and run (separate rows, its own run id); within one workspace it is
+"already ingested". A workspace other than ``default`` therefore qualifies the key
+(:func:`qualify`), and every lookup here (files, runs at a path, run versions) reads one workspace
+only, so nothing says that a file or a run exists in a workspace the uploader may not see.
+
 A *re-run* is a changed file (new content) at a path already stored in a run: it becomes a new
 version of that run (``<run key>#v<N>``), never rows appended to (and averaged into) the old one.
 """
@@ -18,6 +24,7 @@ from types import ModuleType
 
 from storage.db import Store
 from storage.importers.source import SourceFile
+from storage.scope import DEFAULT_WORKSPACE
 
 #: separator of a versioned run key: ``ruler:/x/pred#v2``
 VERSION_SEP = "#v"
@@ -32,38 +39,49 @@ def path_facts(importer: ModuleType, src: SourceFile) -> dict[str, str]:
     return {"folders": "/".join(src.parts[-n:]), "file": src.name}
 
 
-def file_key(sha256: str, facts: dict[str, str]) -> str:
-    """The stored ``files.file_id``: ``sha256`` alone without path facts, else
-    ``"<sha256>:<first 16 hex of sha256(JSON of the facts)>"``."""
+def qualify(key: str, workspace: str) -> str:
+    """``key`` as stored in ``workspace``: unchanged in ``default`` (so every store made before
+    workspaces, and every single-user store, keeps its ids), else ``"<key>@<workspace>"``
+    (workspace names never hold ``@``: ``storage.workspaces``)."""
+    return key if workspace == DEFAULT_WORKSPACE else f"{key}@{workspace}"
+
+
+def file_key(sha256: str, facts: dict[str, str], workspace: str = DEFAULT_WORKSPACE) -> str:
+    """The stored ``files.file_id`` of a file in ``workspace``: ``sha256`` alone without path
+    facts, else ``"<sha256>:<first 16 hex of sha256(JSON of the facts)>"``; then :func:`qualify`."""
     if not facts:
-        return sha256
+        return qualify(sha256, workspace)
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
-    return f"{sha256}:{digest}"
+    return qualify(f"{sha256}:{digest}", workspace)
 
 
-def known_files(store: Store, files: list[tuple[str, str, str]], cur=None) -> dict[str, str]:
-    """``{file key: stored path}`` for the inputs already stored.
+def known_files(store: Store, files: list[tuple[str, str, str]], workspace: str = DEFAULT_WORKSPACE,
+                cur=None) -> dict[str, str]:
+    """``{file key: stored path}`` for the inputs already stored in ``workspace`` (files of other
+    workspaces are never matched, nor named).
 
     Args:
-        files: ``(file key, sha256, path)`` per input. A file stored before path facts were recorded
-            (``path_facts`` NULL) matches its sha256 at the same path.
+        files: ``(file key, sha256, path)`` per input (keys from :func:`file_key` for ``workspace``).
+            A file stored before path facts were recorded (``path_facts`` NULL) matches its sha256
+            (qualified for ``workspace``) at the same path.
     """
     if not files:
         return {}
     cur = cur or store.cursor()
-    keys, shas, paths = (list(c) for c in zip(*files))
+    keys, shas, _ = (list(c) for c in zip(*files))
+    legacy_ids = [qualify(s, workspace) for s in shas]
     rows = cur.execute(
-        """SELECT file_id, sha256, path, path_facts IS NULL FROM files
-           WHERE file_id IN (SELECT unnest(?)) OR (path_facts IS NULL AND sha256 IN (SELECT unnest(?)))""",
-        [keys, shas],
+        """SELECT file_id, path, path_facts IS NULL FROM files
+           WHERE file_id IN (SELECT unnest(?)) OR (path_facts IS NULL AND file_id IN (SELECT unnest(?)))""",
+        [keys, legacy_ids],
     ).fetchall()
-    by_key = {r[0]: r[2] for r in rows}
-    legacy = {(r[1], r[2]) for r in rows if r[3]}
+    by_key = {r[0]: r[1] for r in rows}
+    legacy = {(r[0], r[1]) for r in rows if r[2]}
     out = {}
     for key, sha, path in files:
         if key in by_key:
             out[key] = by_key[key]
-        elif (sha, path) in legacy:
+        elif (qualify(sha, workspace), path) in legacy:
             out[key] = path
     return out
 
@@ -77,15 +95,16 @@ class StoredRunFile:
     sha256: str
 
 
-def stored_at_paths(store: Store, paths: list[str]) -> dict[str, list[StoredRunFile]]:
-    """``{path: [stored file at that path, with its run]}`` for the given paths."""
+def stored_at_paths(store: Store, paths: list[str], workspace: str = DEFAULT_WORKSPACE) -> dict[str, list[StoredRunFile]]:
+    """``{path: [stored file at that path, with its run]}`` for the given paths, among the runs of
+    ``workspace``."""
     if not paths:
         return {}
     rows = store.cursor().execute(
         """SELECT f.path, r.run_id, r.run_key, f.sha256 FROM files f
            JOIN run_files rf USING (file_id) JOIN runs r USING (run_id)
-           WHERE f.path IN (SELECT unnest(?))""",
-        [paths],
+           WHERE f.path IN (SELECT unnest(?)) AND r.workspace = ?""",
+        [paths, workspace],
     ).fetchall()
     out: dict[str, list[StoredRunFile]] = {}
     for path, run_id, run_key, sha in rows:
@@ -98,11 +117,12 @@ def base_key(run_key: str) -> str:
     return run_key.split(VERSION_SEP, 1)[0]
 
 
-def versions(store: Store, base: str) -> dict[int, int]:
-    """``{version: run_id}`` of the stored runs of ``base`` (the unversioned key is version 1)."""
+def versions(store: Store, base: str, workspace: str = DEFAULT_WORKSPACE) -> dict[int, int]:
+    """``{version: run_id}`` of the stored runs of ``base`` in ``workspace`` (the unversioned key
+    is version 1; a run key is unique within a workspace, not across them)."""
     rows = store.cursor().execute(
-        "SELECT run_key, run_id FROM runs WHERE run_key = ? OR starts_with(run_key, ?)",
-        [base, base + VERSION_SEP],
+        "SELECT run_key, run_id FROM runs WHERE (run_key = ? OR starts_with(run_key, ?)) AND workspace = ?",
+        [base, base + VERSION_SEP, workspace],
     ).fetchall()
     out = {}
     for key, run_id in rows:

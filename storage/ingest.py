@@ -3,14 +3,16 @@
 Two steps so the app can show a preview before anything is stored:
 
 1. :func:`prepare` reads and validates every file (nothing is written). Files already in the
-   store (same content and the same path facts, ``storage.identity``) are marked "already
-   ingested"; a changed file at a stored path makes a new version of its run.
+   target workspace (same content and the same path facts, ``storage.identity``) are marked
+   "already ingested"; a changed file at a stored path makes a new version of its run. Identity is
+   per workspace: a file another workspace holds is stored again as this workspace's own run, and
+   nothing tells the uploader that it exists there.
 2. :func:`commit` writes all parsed runs of the plan in one transaction; if anything fails,
    nothing of the batch is written and the store is as before.
 
 Command line::
 
-    python -m storage.ingest PATH... [--store FILE_OR_DUCKLAKE_URL] [--data-path DIR] [--model NAME]
+    python -m storage.ingest PATH... [--store FILE_OR_DUCKLAKE_URL] [--data-path DIR] [--model NAME] [--workspace NAME]
 
 prints one line per file and exits 1 if any file failed.
 """
@@ -26,7 +28,7 @@ import pandas as pd
 from storage import identity, writer
 from storage.db import Store, StoreBusyError, add_store_options, store_from_args
 from storage.scope import Scope, resolve, target_workspace
-from storage.workspaces import claim_runs, owned_elsewhere
+from storage.workspaces import claim_runs, list_workspaces, owned_elsewhere
 from storage.importers import registry
 from storage.importers.source import FormatError, SourceFile
 from storage.plan import DUPLICATE, ERROR, READY, REPEATED, SKIPPED, FileOutcome, IngestPlan, PlannedRun
@@ -39,17 +41,17 @@ def _facts_words(src: SourceFile) -> str:
 
 
 def _place_runs(store: Store, runs: dict[str, PlannedRun], file_data: dict[str, SourceFile],
-                outcomes: list[FileOutcome]) -> dict[str, PlannedRun]:
-    """Point each planned run at the stored run it appends to, or make it a new version.
+                outcomes: list[FileOutcome], workspace: str) -> dict[str, PlannedRun]:
+    """Point each planned run at the stored run of ``workspace`` it appends to, or make it a new version.
 
     A run one of whose files has new content at a path already stored in a version of that run
     is a re-run: it becomes version N+1 (``storage.identity``), never rows appended to version N.
     Otherwise the run appends to the latest stored version (if any).
     """
-    stored = identity.stored_at_paths(store, [src.path for src in file_data.values()])
+    stored = identity.stored_at_paths(store, [src.path for src in file_data.values()], workspace)
     renamed: dict[str, str] = {}
     for key, run in runs.items():
-        vers = identity.versions(store, key)
+        vers = identity.versions(store, key, workspace)
         if not vers:
             continue
         ids = set(vers.values())
@@ -70,13 +72,20 @@ def _place_runs(store: Store, runs: dict[str, PlannedRun], file_data: dict[str, 
     return {run.run_key: run for run in runs.values()}
 
 
-def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput] = ()) -> IngestPlan:
-    """Detect, parse and validate every source; write nothing.
+def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput] = (), *,
+            scope: Scope | None = None, workspace: str | None = None) -> IngestPlan:
+    """Detect, parse and validate every source for ``workspace`` (``storage.scope.target_workspace``:
+    default the scope's only workspace, else ``default``); write nothing.
 
     Returns:
-        An :class:`IngestPlan`. Files already stored are marked ``already ingested``, a second copy
-        within the batch ``duplicate in this upload``; unreadable ones ``error`` with the file and field or line.
+        An :class:`IngestPlan` for that workspace. Files already stored in it are marked ``already
+        ingested`` (files of other workspaces are neither matched nor named), a second copy within
+        the batch ``duplicate in this upload``; unreadable ones ``error`` with the file and field or line.
+
+    Raises:
+        NoAccessError: ``scope`` lacks the member role in the workspace.
     """
+    ws = target_workspace(scope, workspace)
     outcomes = [FileOutcome(s.path, ERROR if s.error else SKIPPED, s.reason) for s in skipped]
     detected = []
     for src in sources:
@@ -85,9 +94,9 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
         except FormatError as exc:
             importer = exc
         src.path_facts = {} if isinstance(importer, FormatError) else identity.path_facts(importer, src)
-        src.file_id = identity.file_key(src.sha256, src.path_facts)
+        src.file_id = identity.file_key(src.sha256, src.path_facts, ws)
         detected.append((src, importer))
-    known = identity.known_files(store, [(s.file_id, s.sha256, s.path) for s in sources])
+    known = identity.known_files(store, [(s.file_id, s.sha256, s.path) for s in sources], ws)
     runs: dict[str, PlannedRun] = {}
     file_data: dict[str, SourceFile] = {}
     seen: dict[str, str] = {}
@@ -119,8 +128,8 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
             out.run_keys.append(p.run_key)
             out.records += p.records
         out.message = "; ".join([*(p.record_summary() for p in parsed), *src.notes])
-    runs = _place_runs(store, runs, file_data, outcomes)
-    return IngestPlan(outcomes, runs, file_data)
+    runs = _place_runs(store, runs, file_data, outcomes, ws)
+    return IngestPlan(outcomes, runs, file_data, workspace=ws)
 
 
 class MissingModelError(ValueError):
@@ -142,8 +151,9 @@ def commit(
     scope: Scope | None = None,
     workspace: str | None = None,
 ) -> dict[str, int]:
-    """Write every run of ``plan`` in one transaction, into ``workspace`` (``storage.scope``: the
-    member role there is needed; new runs are stamped with it and the scope's identity).
+    """Write every run of ``plan`` in one transaction, into ``workspace`` (default: the one the plan
+    was prepared for; ``storage.scope``: the member role there is needed; new runs are stamped with
+    it and the scope's identity).
 
     Args:
         models: run_key -> model name given by the user (overrides what the files say).
@@ -163,8 +173,12 @@ def commit(
             one the values cannot be on (e.g. 45.2 on 0-1); nothing is written.
         NoAccessError: ``scope`` is not a member of the workspace, or a file would extend a run of
             another workspace (nothing is written).
+        ValueError: ``workspace`` is not the one the plan was prepared for (prepare it again there).
     """
-    ws = target_workspace(scope, workspace)
+    if plan.workspace is not None and workspace is not None and workspace != plan.workspace:
+        raise ValueError(f"these files were checked against workspace {plan.workspace!r}, not {workspace!r}: "
+                         "read them again for that workspace")
+    ws = target_workspace(scope, workspace or plan.workspace)
     models, labels, scales = models or {}, labels or {}, scales or {}
     unscaled = [k for k, r in plan.runs.items() if r.needs_scale and k not in scales and r.existing_run_id is None]
     if unscaled:
@@ -201,7 +215,7 @@ def commit(
         written: dict[str, int] = {}
         owned_elsewhere(cur, [r.existing_run_id for r in plan.runs.values() if r.existing_run_id is not None], ws)
         already = writer.known_file_ids(store, list(plan.file_data), cur=cur)
-        existing = writer.run_ids_by_key(store, list(plan.runs), cur=cur)
+        existing = writer.run_ids_by_key(store, list(plan.runs), ws, cur=cur)
         for key, run in plan.runs.items():
             if run.existing_run_id is None:  # another client created it since prepare(): append to it
                 run.existing_run_id = existing.get(key)
@@ -228,8 +242,9 @@ def commit(
 
 
 def ingest_paths(paths: list[str | Path], store: Store, model: str | None = None,
-                 scale: str | None = None) -> tuple[IngestPlan, dict[str, int]]:
-    """Prepare and commit files/folders/zips from disk (the CLI's path).
+                 scale: str | None = None, *, scope: Scope | None = None,
+                 workspace: str | None = None) -> tuple[IngestPlan, dict[str, int]]:
+    """Prepare and commit files/folders/zips from disk into ``workspace`` (the CLI's path).
 
     ``model`` names the model of every run (overriding the files); ``scale`` is the score scale
     of runs whose files cannot tell it (:attr:`PlannedRun.needs_scale`). Runs without a model name
@@ -237,7 +252,7 @@ def ingest_paths(paths: list[str | Path], store: Store, model: str | None = None
     written; the rest of the batch is.
     """
     sources, skipped = from_paths(paths)
-    plan = prepare(sources, store, skipped)
+    plan = prepare(sources, store, skipped, scope=scope, workspace=workspace)
     models = {k: model for k in plan.runs} if model else {}
     new = {k for k, r in plan.runs.items() if r.existing_run_id is None}
     unnamed = {k for k in new if plan.runs[k].needs_model and not model}
@@ -251,7 +266,7 @@ def ingest_paths(paths: list[str | Path], store: Store, model: str | None = None
     for key in unnamed | unscaled:
         del plan.runs[key]
     scales = {k: scale for k, r in plan.runs.items() if scale and r.needs_scale and r.existing_run_id is None}
-    return plan, commit(plan, store, models=models, scales=scales)
+    return plan, commit(plan, store, models=models, scales=scales, scope=scope)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m storage.ingest") -> int:
@@ -261,13 +276,19 @@ def main(argv: list[str] | None = None, prog: str = "python -m storage.ingest") 
     add_store_options(ap)
     ap.add_argument("--model", help="model name for every run read (needed when a file has none)")
     ap.add_argument("--scale", choices=list(SCALES), help="score scale of runs whose files cannot tell it")
+    ap.add_argument("--workspace", help="the workspace to store the runs in (default: default); a file is "
+                                        "'already ingested' only when this workspace holds it")
     args = ap.parse_args(argv)
     try:
         store = store_from_args(args)
     except StoreBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    plan, written = ingest_paths(args.paths, store, model=args.model, scale=args.scale)
+    if args.workspace and args.workspace not in list_workspaces(store):
+        print(f"error: no workspace {args.workspace!r} in {store.path} (an admin creates it on the Admin page)",
+              file=sys.stderr)
+        return 2
+    plan, written = ingest_paths(args.paths, store, model=args.model, scale=args.scale, workspace=args.workspace)
     for out in plan.files:
         if out.status == READY:
             ids = ", ".join(f"run {written[k]}" for k in dict.fromkeys(out.run_keys) if k in written)

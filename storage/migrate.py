@@ -10,7 +10,7 @@ masked heads), traceback (passages) and published number is copied in ONE write 
 over every column except the ids, which are re-numbered in the target) must match the source.
 
 Identity, so running it twice adds nothing and a run already in the target is not duplicated:
-runs by ``run_key``, files (those of the runs copied) by ``file_id``, probe runs by (kind, created_at, model, label),
+runs by (``run_key``, ``workspace``), files (those of the runs copied) by ``file_id``, probe runs by (kind, created_at, model, label),
 tracebacks by (created_at, model, question, method, context_hash), published numbers by all
 their fields. A thing already in the target is left as it is (and still verified).
 """
@@ -42,7 +42,7 @@ class Entity:
 
 
 ENTITIES = (
-    Entity("runs", "run_id", ("run_key",),
+    Entity("runs", "run_id", ("run_key", "workspace"),  # a run key is unique per workspace
            (("run_files", "run_id"), ("niah_trials", "run_id"), ("task_scores", "run_id"), ("samples", "run_id"))),
     Entity("files", None, ("file_id",)),  # the files of the runs copied (not re-numbered: file_id is their hash)
     Entity("probe_runs", "probe_id", ("kind", "created_at", "model", "label"),

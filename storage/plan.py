@@ -203,6 +203,9 @@ class IngestPlan:
     files: list[FileOutcome]
     runs: dict[str, PlannedRun]
     file_data: dict[str, SourceFile]
+    #: the workspace whose stored files and runs the plan was checked against (``prepare``); None
+    #: for a plan built by hand (its file ids are taken as given)
+    workspace: str | None = None
 
     @property
     def failed(self) -> list[FileOutcome]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from storage import writer
+from storage import trash, writer
 from storage.db import Store
 from storage.ids import allocate_ids
 from storage.scope import MEMBER, Scope, require_visible, resolve, target_workspace, visible_sql
@@ -132,6 +132,27 @@ def probe_run(store: Store, probe_id: int, *, scope: Scope | None = None) -> dic
     return row
 
 
+def delete_probe_run(store: Store, probe_id: int, *, scope: Scope | None = None) -> None:
+    """Soft-delete a retrieval-head detection or masking check (an admin of its workspace, or the
+    member who ran it): hidden at once, restorable by an admin with :func:`restore_probe_run`
+    within the retention window (``storage.trash``), audited with its before-state.
+
+    Raises:
+        NoAccessError: not visible to ``scope``, or ``scope`` may not delete it.
+    """
+    trash.soft_delete(store, "probe", probe_id, scope=scope)
+
+
+def restore_probe_run(store: Store, probe_id: int, *, scope: Scope | None = None) -> None:
+    """Undo :func:`delete_probe_run` (admins of its workspace), with an audit row.
+
+    Raises:
+        NoAccessError: no such deleted probe run in a workspace where ``scope`` is admin.
+        ValueError: deleted longer ago than the retention window.
+    """
+    trash.restore(store, "probe", probe_id, scope=scope)
+
+
 def head_scores(store: Store, probe_id: int, *, scope: Scope | None = None) -> pd.DataFrame:
     """``layer, head, score, hits, samples`` of a detection run, best first."""
     cur = store.cursor()
@@ -174,18 +195,25 @@ def masked_heads(store: Store, probe_id: int, *, scope: Scope | None = None) -> 
 SWEEP_FORMAT = "longscope_probe_niah"
 
 
-def sweep_run_id(store: Store, run_key: str, *, scope: Scope | None = None) -> int | None:
-    """The run id of a sweep's run key visible to ``scope``, or None when nothing was stored yet."""
+def sweep_run_id(store: Store, run_key: str, *, scope: Scope | None = None, workspace: str | None = None) -> int | None:
+    """The run id of a sweep's run key in the workspace the sweep writes to
+    (``storage.scope.target_workspace``), or None when nothing was stored there yet (a run key is
+    unique per workspace: the same sweep in another workspace is another run)."""
+    ws = target_workspace(scope, workspace)
     visible, params = visible_sql(scope)
-    row = store.cursor().execute(f"SELECT run_id FROM runs WHERE run_key = ? AND {visible}", [run_key, *params]).fetchone()
+    row = store.cursor().execute(f"SELECT run_id FROM runs WHERE run_key = ? AND workspace = ? AND {visible}",
+                                 [run_key, ws, *params]).fetchone()
     return None if row is None else int(row[0])
 
 
-def done_cells(store: Store, run_key: str) -> dict[tuple[int, float], int]:
-    """``{(context_length, depth_percent): trials stored}`` of a sweep run (empty if new)."""
+def done_cells(store: Store, run_key: str, *, scope: Scope | None = None,
+               workspace: str | None = None) -> dict[tuple[int, float], int]:
+    """``{(context_length, depth_percent): trials stored}`` of a sweep run in the workspace the sweep
+    writes to (empty if new there; another workspace's trials never count)."""
+    ws = target_workspace(scope, workspace)
     rows = store.cursor().execute(
         "SELECT t.context_length, t.depth_percent, count(*) FROM niah_trials t JOIN runs r USING (run_id)"
-        " WHERE r.run_key = ? GROUP BY ALL", [run_key]).fetchall()
+        " WHERE r.run_key = ? AND r.workspace = ? GROUP BY ALL", [run_key, ws]).fetchall()
     return {(int(n), float(d)): int(c) for n, d, c in rows}
 
 
@@ -199,15 +227,15 @@ def write_sweep_cell(store: Store, run_key: str, *, model: str, label: str, toke
     (the member role there is needed; ``created_by`` is the scope's identity).
 
     Raises:
-        NoAccessError: ``scope`` is not a member of the workspace, or the run key belongs to a run of
-            another workspace.
+        NoAccessError: ``scope`` is not a member of the workspace, or the workspace's run of that key
+            is soft-deleted (restore it first).
     """
     ws = target_workspace(scope, workspace)
     part = ParsedFile(format=SWEEP_FORMAT, run_key=run_key, benchmark="niah", score_scale="binary",
                       length_unit="tokens", model=model, model_source="probe", evaluator="exact match (0/1)",
                       tokenizer=tokenizer, config=config, niah_trials=trials.assign(source_file="probe"))
     def write(cur) -> int:
-        existing = cur.execute("SELECT run_id FROM runs WHERE run_key = ?", [run_key]).fetchone()
+        existing = cur.execute("SELECT run_id FROM runs WHERE run_key = ? AND workspace = ?", [run_key, ws]).fetchone()
         run = PlannedRun(run_key, [part], None if existing is None else int(existing[0]))
         owned_elsewhere(cur, [] if existing is None else [int(existing[0])], ws)
         run_id = writer.write_run(cur, run, [part], [], model=model, model_source="probe", label=label,

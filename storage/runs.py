@@ -3,19 +3,18 @@ store totals (every SQL statement about the ``runs``, ``files`` and ``run_files`
 ingest). Every function is filtered by a :class:`storage.scope.Scope`."""
 from __future__ import annotations
 
-import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pandas as pd
 
-from storage import audit
+from storage import audit, trash
 from storage.db import Store
 from storage.json_column import from_json
-from storage.scope import ADMIN, NoAccessError, Scope, require_visible, resolve, visible_sql
+from storage.scope import Scope, require_visible, resolve, visible_sql
+from storage.trash import retention_days
 
-#: days a soft-deleted run can be restored before :func:`purge_deleted` removes it
-#: (``$LONGSCOPE_RETENTION_DAYS``, default 30)
-DEFAULT_RETENTION_DAYS = 30
+__all__ = ["RUN_KINDS", "check_visible", "count_visible", "delete_run", "deleted_runs", "list_runs", "purge_deleted",
+           "rename_run", "restore_run", "retention_days", "run_files", "store_totals"]
 
 
 #: which table holds a run's scores, in this order of preference (``list_runs``'s ``kind``)
@@ -95,27 +94,6 @@ def run_files(store: Store, run_id: int, *, scope: Scope | None = None) -> pd.Da
     ).df()
 
 
-def _changeable(cur, scope: Scope, run_id: int, *, deleted: bool = False) -> dict:
-    """The run's before-state (a dict) once ``scope`` may change it (admin of its workspace, or the
-    member who created it); ``deleted``: look among soft-deleted runs instead.
-
-    Raises:
-        NoAccessError: absent, not visible, or the scope's role does not allow the change.
-    """
-    row = cur.execute(
-        f"""SELECT run_id, label, model, benchmark, harness, workspace, created_by, created_at, deleted_at
-            FROM runs WHERE run_id = ? AND deleted_at IS {"NOT " if deleted else ""}NULL""", [run_id]).fetchone()
-    before = dict(zip(("run_id", "label", "model", "benchmark", "harness", "workspace", "created_by",
-                       "created_at", "deleted_at"), row)) if row else None
-    if before is None or scope.role(before["workspace"]) is None:
-        raise NoAccessError(f"no access to run {run_id} (absent, deleted, or in a workspace you are not a member of)")
-    if not (scope.allows(before["workspace"], ADMIN) if deleted else scope.may_change(before["workspace"], before["created_by"])):
-        raise NoAccessError(f"{scope.identity} may not change run {run_id}: "
-                            + ("restoring needs the admin role" if deleted else
-                               "a viewer cannot, a member only changes the runs they created"))
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in before.items()}
-
-
 def rename_run(store: Store, run_id: int, label: str, *, scope: Scope | None = None) -> None:
     """Set a run's display label, with an audit row (who, when, the label before).
 
@@ -128,24 +106,20 @@ def rename_run(store: Store, run_id: int, label: str, *, scope: Scope | None = N
         raise ValueError("a run label cannot be empty")
     scope = resolve(scope)
     with store.transaction() as cur:
-        before = _changeable(cur, scope, run_id)
+        before = trash.changeable(cur, scope, "run", run_id)
         cur.execute("UPDATE runs SET label = ? WHERE run_id = ?", [label, run_id])
         audit.record(cur, scope.identity, before["workspace"], "rename", "run", run_id, before, {"label": label})
 
 
 def delete_run(store: Store, run_id: int, *, scope: Scope | None = None) -> None:
-    """Soft-delete a run: hidden from every query at once, restorable by an admin with
-    :func:`restore_run` until :func:`purge_deleted` removes it after the retention window.
+    """Soft-delete a run (``storage.trash.soft_delete``): hidden from every query at once,
+    restorable by an admin with :func:`restore_run` until :func:`purge_deleted` removes it after
+    the retention window.
 
     Raises:
         NoAccessError: no such visible run, or ``scope`` may not delete it (a viewer never may).
     """
-    scope = resolve(scope)
-    with store.transaction() as cur:
-        before = _changeable(cur, scope, run_id)
-        cur.execute("UPDATE runs SET deleted_at = current_timestamp, deleted_by = ? WHERE run_id = ?",
-                    [scope.identity, run_id])
-        audit.record(cur, scope.identity, before["workspace"], "delete", "run", run_id, before)
+    trash.soft_delete(store, "run", run_id, scope=scope)
 
 
 def restore_run(store: Store, run_id: int, *, scope: Scope | None = None) -> None:
@@ -155,57 +129,20 @@ def restore_run(store: Store, run_id: int, *, scope: Scope | None = None) -> Non
         NoAccessError: no such deleted run in a workspace where ``scope`` is admin.
         ValueError: deleted longer ago than :func:`retention_days` (due for :func:`purge_deleted`).
     """
-    scope = resolve(scope)
-    with store.transaction() as cur:
-        before = _changeable(cur, scope, run_id, deleted=True)
-        if datetime.fromisoformat(before["deleted_at"]) < datetime.now() - timedelta(days=retention_days()):
-            raise ValueError(f"run {run_id} was deleted more than {retention_days()} days ago: past the retention "
-                             "window, it can no longer be restored")
-        cur.execute("UPDATE runs SET deleted_at = NULL, deleted_by = NULL WHERE run_id = ?", [run_id])
-        audit.record(cur, scope.identity, before["workspace"], "restore", "run", run_id, before)
+    trash.restore(store, "run", run_id, scope=scope)
 
 
 def deleted_runs(store: Store, *, scope: Scope | None = None) -> pd.DataFrame:
     """Soft-deleted runs of the workspaces where ``scope`` is admin: run_id, label, model,
-    benchmark, workspace, created_by, deleted_at, deleted_by (newest deletion first)."""
-    scope = resolve(scope)
-    admin_of = None if scope.every_workspace else [w for w in scope.workspaces if scope.allows(w, ADMIN)]
-    return store.cursor().execute(
-        """SELECT run_id, label, model, benchmark, workspace, created_by, deleted_at, deleted_by FROM runs
-           WHERE deleted_at IS NOT NULL AND (?::VARCHAR[] IS NULL OR workspace IN (SELECT unnest(?::VARCHAR[])))
-           ORDER BY deleted_at DESC""", [admin_of, admin_of]).df()
-
-
-def retention_days() -> int:
-    """Days a deleted run stays restorable: ``$LONGSCOPE_RETENTION_DAYS`` (default 30)."""
-    return int(os.environ.get("LONGSCOPE_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
+    benchmark, harness, workspace, created_by, deleted_at, deleted_by (newest deletion first)."""
+    return trash.deleted(store, "run", scope=scope)
 
 
 def purge_deleted(store: Store, *, older_than: timedelta | None = None, actor: str = "retention") -> list[int]:
     """Remove for good the runs soft-deleted more than ``older_than`` ago (default
-    :func:`retention_days`): their rows, and the files that belong to no other run, so those files
-    can be ingested again. One transaction, one audit row per run.
-
-    Returns:
-        The run ids purged.
-    """
-    cutoff = datetime.now() - (older_than if older_than is not None else timedelta(days=retention_days()))
-    with store.transaction() as cur:
-        gone = cur.execute("SELECT run_id, workspace, label FROM runs WHERE deleted_at IS NOT NULL AND deleted_at <= ?",
-                           [cutoff]).fetchall()
-        for run_id, workspace, label in gone:
-            for table in ("niah_trials", "task_scores", "samples"):
-                cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
-            cur.execute(
-                """DELETE FROM files WHERE file_id IN (
-                       SELECT file_id FROM run_files WHERE run_id = ?
-                       EXCEPT SELECT file_id FROM run_files WHERE run_id <> ?)""",
-                [run_id, run_id],
-            )
-            cur.execute("DELETE FROM run_files WHERE run_id = ?", [run_id])
-            cur.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
-            audit.record(cur, actor, workspace, "purge", "run", run_id, {"label": label})
-    return [r[0] for r in gone]
+    :func:`retention_days`), with their rows and the files that belong to no other run
+    (``storage.trash.purge``). Returns the run ids purged."""
+    return trash.purge(store, "run", older_than=older_than, actor=actor)
 
 
 def store_totals(store: Store, *, scope: Scope | None = None) -> dict[str, int]:

@@ -2,7 +2,7 @@
 
 The one rule, kept here and nowhere else: a run (``runs``), probe run (``probe_runs``) or traceback
 (``traceback_runs``) is visible to a scope when its ``workspace`` is one the scope holds a role in
-and, for runs, it is not soft-deleted (``deleted_at IS NULL``). The query functions of ``storage/``
+and it is not soft-deleted (``deleted_at IS NULL``; ``storage.trash``). The query functions of ``storage/``
 take ``scope=`` and either add :func:`visible_sql` to their ``WHERE`` (lists) or call
 :func:`require_visible` on the ids they were given (everything read by id, so a permalink with a
 run id of another workspace gets :class:`NoAccessError`, never rows).
@@ -156,14 +156,16 @@ def visible_sql(scope: Scope | None, alias: str = "", table: str = "runs") -> tu
 
     Args:
         alias: the table's alias in the query ("" = unqualified).
-        table: ``runs`` (also hides soft-deleted runs), ``probe_runs`` or ``traceback_runs``.
+        table: ``runs``, ``probe_runs`` or ``traceback_runs`` (soft-deleted rows are hidden).
 
     Returns:
         (``"<predicate>"``, params) to put in a ``WHERE`` with ``AND``.
     """
     scope = resolve(scope)
     p = f"{alias}." if alias else ""
-    deleted = f"{p}deleted_at IS NULL" if table == "runs" else "TRUE"
+    if table not in _ID_COLUMN:
+        raise ValueError(f"not a workspace-owned table: {table!r}")
+    deleted = f"{p}deleted_at IS NULL"
     if scope.every_workspace:
         return f"({deleted})", []
     return f"({deleted} AND {p}workspace IN (SELECT unnest(?::VARCHAR[])))", [list(scope.workspaces)]

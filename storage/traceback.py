@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 
 from storage.db import Store
-from storage import audit
+from storage import trash
 from storage.ids import allocate_ids
-from storage.scope import NoAccessError, Scope, require_visible, resolve, target_workspace, visible_sql
+from storage.scope import Scope, require_visible, resolve, target_workspace, visible_sql
 from storage.json_column import from_json, to_json
 
 
@@ -128,22 +128,22 @@ def compare_scores(store: Store, traceback_ids: list[int], *, scope: Scope | Non
 
 
 def delete_traceback(store: Store, traceback_id: int, *, scope: Scope | None = None) -> None:
-    """Delete one stored traceback and its passages (an admin of its workspace, or the member who
-    made it), with an audit row holding its before-state (the document of :func:`load_traceback`).
+    """Soft-delete one stored traceback (an admin of its workspace, or the member who made it):
+    hidden at once, restorable by an admin with :func:`restore_traceback` within the retention
+    window (``storage.trash``); the audit row holds its before-state with the passages.
 
     Raises:
         NoAccessError: not visible to ``scope``, or ``scope`` may not delete it.
     """
-    scope = resolve(scope)
-    before = load_traceback(store, traceback_id, scope=scope)
-    row = store.cursor().execute("SELECT workspace, created_by FROM traceback_runs WHERE traceback_id = ?",
-                                 [traceback_id]).fetchone()
-    if not scope.may_change(row[0], row[1]):
-        raise NoAccessError(f"{scope.identity} may not delete traceback {traceback_id}")
+    doc = load_traceback(store, traceback_id, scope=scope)
+    trash.soft_delete(store, "traceback", traceback_id, scope=scope, before_extra={"passages": doc["passages"]})
 
-    def write(cur) -> None:
-        audit.record(cur, scope.identity, row[0], "traceback_delete", "traceback", traceback_id,
-                     {k: (str(v) if k == "created_at" else v) for k, v in before.items()})
-        cur.execute("DELETE FROM traceback_passages WHERE traceback_id = ?", [traceback_id])
-        cur.execute("DELETE FROM traceback_runs WHERE traceback_id = ?", [traceback_id])
-    store.write(write)
+
+def restore_traceback(store: Store, traceback_id: int, *, scope: Scope | None = None) -> None:
+    """Undo :func:`delete_traceback` (admins of its workspace), with an audit row.
+
+    Raises:
+        NoAccessError: no such deleted traceback in a workspace where ``scope`` is admin.
+        ValueError: deleted longer ago than the retention window.
+    """
+    trash.restore(store, "traceback", traceback_id, scope=scope)

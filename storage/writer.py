@@ -28,11 +28,13 @@ def known_file_ids(store: Store, ids: list[str], cur: duckdb.DuckDBPyConnection 
     return dict(rows)
 
 
-def run_ids_by_key(store: Store, keys: list[str], cur: duckdb.DuckDBPyConnection | None = None) -> dict[str, int]:
-    """``{run_key: run_id}`` of the runs that exist."""
+def run_ids_by_key(store: Store, keys: list[str], workspace: str,
+                   cur: duckdb.DuckDBPyConnection | None = None) -> dict[str, int]:
+    """``{run_key: run_id}`` of the runs that exist in ``workspace`` (a run key is unique per workspace)."""
     if not keys:
         return {}
-    rows = (cur or store.cursor()).execute("SELECT run_key, run_id FROM runs WHERE run_key IN (SELECT unnest(?))", [keys]).fetchall()
+    rows = (cur or store.cursor()).execute(
+        "SELECT run_key, run_id FROM runs WHERE run_key IN (SELECT unnest(?)) AND workspace = ?", [keys, workspace]).fetchall()
     return dict(rows)
 
 

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from storage.db import Store
+from storage.identity import file_key
+from storage.scope import target_workspace
 from storage.ingest import commit
 from storage.plan import IngestPlan, PlannedRun
 from storage.importers.parsed import ParsedFile
@@ -26,14 +28,15 @@ def write_parsed(store: Store, parts: list[ParsedFile], **commit_options) -> dic
     Raises:
         storage.ingest.MissingModelError: a run has no model name.
     """
+    ws = target_workspace(commit_options.get("scope"), commit_options.get("workspace"))
     runs: dict[str, PlannedRun] = {}
     data: dict[str, SourceFile] = {}
     for i, p in enumerate(parts):
         src = SourceFile(f"synthetic/{p.run_key}/{i}", f"{p.run_key}\n{i}\n{id(p)}".encode())
-        p.file_id = src.sha256
-        data[src.sha256] = src
+        p.file_id = src.file_id = file_key(src.sha256, {}, ws)
+        data[src.file_id] = src
         runs.setdefault(p.run_key, PlannedRun(p.run_key, [])).parts.append(p)
-    return commit(IngestPlan([], runs, data), store, **commit_options)
+    return commit(IngestPlan([], runs, data, workspace=ws), store, **commit_options)
 
 
 def niah_run(model: str, lengths: list[int], depths: list[float], score, *, trials: int = 1,

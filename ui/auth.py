@@ -7,8 +7,13 @@
   configured in ``.streamlit/secrets.toml`` ``[auth]`` (README, "Deploying for a team"). The
   identity is the ``email`` claim (unless the provider says ``email_verified: false``), else ``sub``. ``$LONGSCOPE_OIDC_PROVIDER`` names the provider
   section when there are several (``[auth.NAME]``).
-- ``users``: a users file with Argon2 hashes (:mod:`ui.users_file`); the sign-in lasts for the
-  browser tab's session.
+- ``users``: a users file with Argon2 hashes (:mod:`ui.users_file`). A sign-in is a session
+  (:func:`users_session_identity`): a signed, expiring token (``ui.session_token``) in an HttpOnly
+  cookie set by the route of ``ui.session_routes`` (the board runs through ``serve.py``), naming a
+  session recorded in the store (``storage.sessions``) and the version of the user's password
+  hash. Every tab, a reload and a permalink opened elsewhere stay signed in; sign-out ends the
+  session in the store (refused in every tab from its next load) and clears the cookie; a new
+  password or a user removed from the file refuses the sessions signed in before.
 
 :func:`require_sign_in` is the gate: ``ui.page.page_setup`` calls it before anything is drawn,
 so a signed-out visitor sees the sign-in form and nothing else, on every page and every deep link. After an OIDC sign-in Streamlit returns to ``/``; the link the visitor opened is kept
@@ -23,11 +28,13 @@ import time
 
 import streamlit as st
 
-from storage.db import Store
+from storage.db import Store, StoreBusyError, default_db_path, open_store
+from storage.sessions import end_session, session_identity, start_session
 from storage.scope import DEFAULT_WORKSPACE, MEMBER, NoAccessError, Scope, acting_as, auth_mode, local_scope
 from storage.workspaces import ensure_first_admin, scope_for
+from ui import session_routes, session_token
 
-_IDENTITY_KEY = "_longscope_identity"  # users mode: the signed-in name in st.session_state
+_ENDED_KEY = "_longscope_ended_session"  # users mode: the session this tab signed out of (cookie being cleared)
 _RETURN_KEY = "longscope_return_to"    # sessionStorage key of the link opened before an OIDC sign-in
 #: users mode: failed sign-ins per name allowed in :data:`LOCKOUT_S` before refusing for that long
 MAX_FAILURES, LOCKOUT_S = 5, 300.0
@@ -45,13 +52,54 @@ def identity() -> str | None:
             return None
         email = st.user.get("email") if st.user.get("email_verified") is not False else None
         return str(email or st.user.get("sub") or "") or None
-    return st.session_state.get(_IDENTITY_KEY)
+    return users_session_identity()
+
+
+def _session_cookie() -> str | None:
+    """The session cookie the browser sent when this tab connected (``st.context.cookies``)."""
+    return st.context.cookies.get(session_token.SESSION_COOKIE)
+
+
+def _session() -> dict | None:
+    """The payload of this tab's valid session token (``sid``, ``user``, ``pwv``), or None."""
+    payload = session_token.read(_session_cookie(), "session")
+    if payload is None or payload.get("sid") == st.session_state.get(_ENDED_KEY):
+        return None
+    return payload
+
+
+def users_session_identity() -> str | None:
+    """Users mode: the signed-in name of this tab's session, or None when there is no cookie, or
+    its token is tampered with or expired, its session was ended (sign-out in any tab), or the user
+    is no longer in the users file or has a new password since.
+
+    Raises:
+        StoreBusyError: the store cannot be opened (another process holds the embedded file).
+    """
+    from ui.users_file import password_version
+
+    payload = _session()
+    if payload is None:
+        return None
+    user = payload.get("user")
+    if not isinstance(user, str) or password_version(user) != payload.get("pwv"):
+        return None
+    if session_identity(open_store(default_db_path()), str(payload.get("sid"))) != user:
+        return None
+    return user
 
 
 def require_sign_in() -> None:
     """The gate: with sign-in on and nobody signed in, draw the sign-in form and stop the page
     (before its title, so a signed-out visitor learns nothing, not even which page a link names)."""
-    if auth_mode() != "off" and identity() is None:
+    if auth_mode() == "off":
+        return
+    try:
+        who = identity()
+    except StoreBusyError as exc:
+        st.error(str(exc), icon=":material/lock:")
+        st.stop()
+    if who is None:
         _sign_in_form()
         st.stop()
 
@@ -92,15 +140,44 @@ def _sign_in_form() -> None:
                 st.error(f"Sign-in is not configured on this server (LONGSCOPE_AUTH=oidc needs an [auth] section "
                          f"in .streamlit/secrets.toml; README, 'Deploying for a team'): {exc}")
         return
+    if not session_routes.mounted():
+        st.error("LONGSCOPE_AUTH=users needs the sign-in routes: start the board with `streamlit run serve.py` "
+                 "(README, 'Deploying for a team').", icon=":material/error:")
+        return
     with st.form("sign_in"):
         name = st.text_input("User name", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         if _password_ok(name.strip(), password):
-            st.session_state[_IDENTITY_KEY] = name.strip()
-            st.rerun()  # same page, same query string: the deep link opened
+            _start_session(name.strip())
+            return
         st.error("Wrong user name or password (or too many tries: wait a few minutes).")
+
+
+def _start_session(name: str) -> None:
+    """Record a session for ``name`` and send the browser through the cookie route, back to the
+    same page and query string (the deep link opened)."""
+    from ui.users_file import password_version
+
+    sid = start_session(open_store(default_db_path()), name)
+    ticket = session_token.issue({"sid": sid, "user": name, "pwv": password_version(name)}, "ticket")
+    st.session_state.pop(_ENDED_KEY, None)
+    st.info("Signing in…", icon=":material/login:")
+    _go(session_routes.start_url(ticket, "/"), keep_place=True)
+
+
+def _go(url: str, *, keep_place: bool) -> None:
+    """Send the browser to ``url`` (a same-site route); ``keep_place``: its ``next=`` becomes the
+    page and query string the browser is on."""
+    st.html(f"""<script>
+      (function() {{
+        let to = {json.dumps(url)};
+        if ({json.dumps(keep_place)}) to = to.replace(/next=[^&]*/, "next=" +
+            encodeURIComponent(window.location.pathname + window.location.search));
+        window.location.replace(to);
+      }})();
+    </script>""", unsafe_allow_javascript=True)
 
 
 def _password_ok(name: str, password: str) -> bool:
@@ -122,12 +199,17 @@ def _password_ok(name: str, password: str) -> bool:
 
 
 def sign_out() -> None:
-    """Sign out (OIDC: clears Streamlit's identity cookie; users: forgets the tab's sign-in)."""
+    """Sign out (OIDC: clears Streamlit's identity cookie; users: ends the session in the store, so
+    every tab holding its cookie is refused from its next load, and clears the cookie)."""
     if auth_mode() == "oidc":
         st.logout()
-    else:
-        st.session_state.pop(_IDENTITY_KEY, None)
-        st.rerun()
+        return
+    payload = _session()
+    if payload is not None:
+        end_session(open_store(default_db_path()), str(payload.get("sid")), by=payload.get("user"))
+        st.session_state[_ENDED_KEY] = payload.get("sid")
+    _go(f"{session_routes.END_PATH}?next=/", keep_place=True)
+    st.stop()
 
 
 def _account_box(scope: Scope) -> None:

@@ -15,6 +15,7 @@ from storage.scope import VIEWER
 from storage.traceback import save_traceback
 from storage.workspaces import create_workspace, ensure_first_admin, scope_for, set_role
 from tests.factories import niah_run, write_parsed
+from tests.sign_in import sign_in_as
 from ui.page import NO_ACCESS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,9 +55,9 @@ def board(tmp_path, monkeypatch):
     return ids
 
 
-def _open(page: str, params: dict, identity: str = "vic") -> AppTest:
+def _open(monkeypatch, page: str, params: dict, identity: str = "vic") -> AppTest:
+    sign_in_as(monkeypatch, identity)
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=120)
-    at.session_state["_longscope_identity"] = identity
     for k, v in params.items():
         at.query_params[k] = str(v)
     return at.run()
@@ -65,22 +66,34 @@ def _open(page: str, params: dict, identity: str = "vic") -> AppTest:
 @pytest.mark.parametrize("page, key, target", [
     ("niah_heatmap", "runs", "run_other"), ("niah_heatmap", "cell", "run_other"), ("compare_runs", "cand", "run_other"),
     ("retrieval_heads", "probe", "probe_other"), ("traceback", "tb", "tb_other")])
-def test_non_member_link_says_no_access(board, page, key, target):
+def test_non_member_link_says_no_access(board, page, key, target, monkeypatch):
     value = f"{board[target]}:1000:0" if key == "cell" else board[target]
-    at = _open(page, {key: value, **({"base": board["run_default"]} if page == "compare_runs" else {})})
+    at = _open(monkeypatch, page, {key: value, **({"base": board["run_default"]} if page == "compare_runs" else {})})
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == [NO_ACCESS]
     shown = " ".join(str(x.value) for x in [*at.markdown, *at.caption, *at.title, *at.text])
     assert "model-other" not in shown and not at.dataframe and not at.selectbox and not at.multiselect
 
 
-def test_member_links_reproduce_the_probe_views(board):
-    at = _open("retrieval_heads", {"probe": board["probe_default"], "thr": 0.2})
+def test_member_links_reproduce_the_probe_views(board, monkeypatch):
+    at = _open(monkeypatch, "retrieval_heads", {"probe": board["probe_default"], "thr": 0.2})
     assert not at.exception, at.exception
     assert at.selectbox(key="probe").value == board["probe_default"] and at.slider(key="thr").value == 0.2
     at.slider(key="thr").set_value(0.3).run()
     assert at.query_params["thr"] == "0.3" and at.query_params["probe"] == str(board["probe_default"])
-    tb = _open("traceback", {"tb": board["tb_default"]})
+    tb = _open(monkeypatch, "traceback", {"tb": board["tb_default"]})
     assert not tb.exception, tb.exception
     assert tb.multiselect(key="tb").value == [board["tb_default"]]
     assert not tb.error
+
+
+def test_delete_is_offered_only_to_who_may_delete(board, monkeypatch):
+    """The Delete… panels of the probe pages list the results the user may delete (storage/trash.py
+    refuses the others as well): none for a viewer, every one of their workspaces for an admin."""
+    viewer = _open(monkeypatch, "traceback", {})
+    assert not viewer.exception and not [s for s in viewer.selectbox if s.key == "delete_traceback"]
+    lead = _open(monkeypatch, "traceback", {}, identity="lead")
+    assert lead.selectbox(key="delete_traceback").options == [f"{board['tb_other']} · loo · q",
+                                                              f"{board['tb_default']} · loo · q"]
+    heads = _open(monkeypatch, "retrieval_heads", {}, identity="vic")
+    assert not heads.exception and not [s for s in heads.selectbox if s.key == "delete_probe"]

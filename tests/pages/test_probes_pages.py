@@ -74,3 +74,28 @@ def test_probe_niah_page_lists_sweep(probe_db):
     assert at.title[0].value == "Live NIAH sweep"
     cells = next(d.value for d in at.dataframe if "accuracy" in d.value.columns)
     assert cells["accuracy"].tolist() == [1.0, 0.0] and cells["trials"].tolist() == [1, 1]
+
+
+def test_detection_run_deleted_and_restored_by_the_admin(probe_db):
+    """The Retrieval heads page offers Delete… (confirmed in a dialog, which AppTest does not draw:
+    the browser test of run deletion covers the dialog); once deleted (soft, storage/trash.py) the
+    run is gone from the page, and the Admin page lists it under Deleted probe results and restores it."""
+    from storage.db import open_store
+    from storage.probes import delete_probe_run
+
+    at = _page("retrieval_heads")
+    assert at.selectbox(key="delete_probe").options == [at.selectbox(key="probe").format_func(probe_db)]
+    assert at.button(key="delete_probe_go").label == "Delete…"
+    delete_probe_run(open_store(), probe_db)
+    at = _page("retrieval_heads")
+    assert not at.exception, at.exception
+    assert any("No detection runs yet" in i.value for i in at.info)
+
+    from streamlit.testing.v1 import AppTest
+
+    admin = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=120).run()  # the page itself:
+    # a click on a page reached by switch_page is not seen by AppTest's next run
+    assert admin.selectbox(key="restore_probe").value == probe_db
+    admin.button(key="restore_probe_go").click().run()
+    assert not admin.exception, admin.exception
+    assert _page("retrieval_heads").selectbox(key="probe").value == probe_db

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from analysis.probes.model_policy import (AllowedModel, ModelNotAllowedError, check_model, check_text_size,
                                           is_shared, load_allowed, max_upload_mb)
+from tests.sign_in import sign_in_as
 
 ROOT = Path(__file__).resolve().parents[2]
 EMBEDDED = {"smollm2", "gemma3-270m"}
@@ -90,9 +91,8 @@ def _page(monkeypatch, tmp_path, identity: str | None, role: str | None, spec: s
     ensure_first_admin(store, "root")
     if identity and role:
         set_role(store, "default", identity, role, scope=scope_for(store, "root"))
+    sign_in_as(monkeypatch, identity)
     at = AppTest.from_file(str(ROOT / "pages" / "probe_niah.py"), default_timeout=120)
-    if identity:
-        at.session_state["_longscope_identity"] = identity
     # what a crafted session / link would try: the free-text model field with trust switched on
     at.session_state["niah_model"] = "other…"
     at.session_state["niah_spec"] = spec

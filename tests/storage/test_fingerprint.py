@@ -9,7 +9,7 @@ import pandas as pd
 from storage import probes as pstore
 from storage.fingerprint import store_fingerprint
 from storage.runs import delete_run, rename_run
-from storage.traceback import delete_traceback, save_traceback
+from storage.traceback import delete_traceback, restore_traceback, save_traceback
 from tests.factories import niah_run, write_parsed
 
 INFO = {"spec": "smollm2", "name": "SmolLM2-135M-Instruct", "n_layers": 1, "n_heads": 1, "n_kv_heads": 1,
@@ -56,6 +56,12 @@ def test_every_write_changes_the_fingerprint(store):
     rename_run(store, ids["niah:m"], "renamed")
     changed()
     delete_traceback(store, tid)
+    changed()
+    restore_traceback(store, tid)  # back to the state before the delete: the same fingerprint (same rows shown)
+    assert store_fingerprint(store) == seen[-2]
+    delete_traceback(store, tid)  # deleted again (another time)
+    changed()
+    pstore.delete_probe_run(store, pid)
     changed()
     delete_run(store, ids["niah:m"])
     changed()
