@@ -7,7 +7,7 @@ from ui import data, upload_preview
 from ui.page import current_scope, page_setup
 from ui.upload_limits import upload_limit_text
 from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, NoAccessError, check_override, commit,
-                        count_summary, delete_run, prepare, read_uploads, rename_run, retention_days,
+                        count_summary, delete_run, folderless, prepare, read_uploads, rename_run, retention_days,
                         supported_formats)
 
 store, fp = page_setup("Upload & runs")
@@ -72,6 +72,13 @@ if uploaded:
     n_dup = int((files_df["status"] == DUPLICATE).sum()) if len(files_df) else 0
     n_rep = int((files_df["status"] == REPEATED).sum()) if len(files_df) else 0
     st.subheader("1 · What was detected")
+    n_bare = folderless([f.name for f in uploaded])
+    if n_bare > 1 or (n_bare and folder_mode):
+        st.info(f"{n_bare:,} file(s) came without their folders (picked one by one, or a folder dropped on the "
+                "box: the browser then sends file names only). Names some harnesses keep only in folders - the "
+                "model of RULER, LongBench, BABILong and InfiniteBench runs, the full model id of `model=...` NIAH "
+                "folders - cannot be read. To get the names `longscope ingest FOLDER` gives, turn on **Upload a "
+                "whole folder** and pick it with **Browse files**, or upload a .zip of it.", icon=":material/folder_off:")
     st.caption(f"{len(files_df):,} file(s): {int((files_df['status'] == READY).sum()):,} ready, "
                f"{n_dup:,} already ingested, " + (f"{n_rep:,} duplicate(s) in this upload, " if n_rep else "")
                + f"{n_err:,} with errors (errors don't stop the others).")
@@ -98,7 +105,7 @@ if uploaded:
                     "Model" + (" (required: the files do not name it)" if run.needs_model else ""),
                     value=run.model or "", key=f"model_{key}",
                     help="As found in the files; change it to map to your canonical model name.")
-                labels[key] = c2.text_input("Display label", value=run.first.label or models[key] or "", key=f"label_{key}")
+                labels[key] = c2.text_input("Display label", value=run.label or models[key] or "", key=f"label_{key}")
                 scale_names = list(data.SCALES)
                 rescalable = run.rescalable()
                 scales[key] = c3.selectbox(
@@ -136,7 +143,9 @@ if uploaded:
                 written = commit(
                     plan, store,
                     models={k: v.strip() for k, v in models.items() if v.strip() and v.strip() != (plan.runs[k].model or "")},
-                    labels={k: v.strip() for k, v in labels.items() if v.strip()},
+                    # a label left at its default is made unique by commit (storage.run_labels), as on the CLI
+                    labels={k: v.strip() for k, v in labels.items()
+                            if v.strip() and v.strip() != (plan.runs[k].label or models[k].strip())},
                     scales={k: v for k, v in scales.items()
                             if v and (v != plan.runs[k].score_scale or plan.runs[k].needs_scale)},
                     uploaded_by=scope.identity, scope=scope, workspace=target_ws,

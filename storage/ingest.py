@@ -23,13 +23,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from storage import identity, writer
+from storage import identity, run_labels, writer
 from storage.db import Store, StoreBusyError, add_store_options, store_from_args
 from storage.scope import Scope, resolve, target_workspace
 from storage.workspaces import claim_runs, owned_elsewhere
 from storage.importers import registry
 from storage.importers.source import FormatError, SourceFile
 from storage.plan import DUPLICATE, ERROR, READY, REPEATED, SKIPPED, FileOutcome, IngestPlan, PlannedRun
+from storage.runs import stored_labels
 from storage.scales import SCALES, check_override
 from storage.sources import SkippedInput, from_paths
 
@@ -120,7 +121,16 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
             out.records += p.records
         out.message = "; ".join([*(p.record_summary() for p in parsed), *src.notes])
     runs = _place_runs(store, runs, file_data, outcomes)
-    return IngestPlan(outcomes, runs, file_data)
+    plan = IngestPlan(outcomes, runs, file_data)
+    for key, label in _labels(plan, store).items():
+        runs[key].label = label
+    return plan
+
+
+def _labels(plan: IngestPlan, store: Store, models: dict[str, str] | None = None) -> dict[str, str | None]:
+    """Default labels of the plan's new runs (``storage.run_labels``), given the user's model names."""
+    first = {k: plan.file_data.get(r.first.file_id) for k, r in plan.runs.items()}
+    return run_labels.default_labels(plan.runs, first, stored_labels(store), models)
 
 
 class MissingModelError(ValueError):
@@ -147,7 +157,8 @@ def commit(
 
     Args:
         models: run_key -> model name given by the user (overrides what the files say).
-        labels: run_key -> display label (default: the model name).
+        labels: run_key -> display label (default: the model name, made unique within the plan and
+            against the stored runs by ``storage.run_labels``).
         scales: run_key -> score scale override (one of ``storage.scales.SCALES``): applied to every
             row of the run whose scale was not fixed by the file or by LongScope's own scoring (see
             :meth:`PlannedRun.rescalable`) and recorded in the run's config (``scale_override``:
@@ -194,6 +205,7 @@ def commit(
     formats = {o.file_id: o.format for o in plan.files if o.file_id}
     if not plan.runs:
         return {}  # nothing new (every file already stored or failed): no write transaction
+    defaults = _labels(plan, store, models)
 
     def write(cur) -> dict[str, int]:
         # identity is read again inside the (cross-client serialised, retried) transaction: a file or
@@ -213,7 +225,7 @@ def commit(
             item = dict(run=run, parts=parts, files=[plan.file_data[f] for f in sorted({p.file_id for p in parts})],
                         model=models.get(key) or run.model,
                         model_source="user" if models.get(key) else run.model_source,
-                        label=labels.get(key), scale=scales.get(key) or run.score_scale)
+                        label=labels.get(key) or defaults.get(key), scale=scales.get(key) or run.score_scale)
             if (run.existing_run_id is None and run.scale_override is None
                     and not any(p.niah_trials is not None and len(p.niah_trials) for p in parts)):
                 batch.append(item)

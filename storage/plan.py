@@ -52,6 +52,9 @@ class PlannedRun:
     changed_files: list[str] = field(default_factory=list)
     #: the user's scale override as recorded in the run's config (set by :func:`commit`)
     scale_override: dict | None = None
+    #: default display label of a new run, unique in the upload and against stored runs
+    #: (``storage.run_labels``; None: appends to a stored run, or no model name yet)
+    label: str | None = None
 
     @property
     def first(self) -> ParsedFile:

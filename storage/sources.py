@@ -5,6 +5,12 @@ Folders are walked recursively; zip members are read in memory. Files over the s
 members add up to more than ``$LONGSCOPE_MAX_ZIP_MB`` (default 2048 MB) uncompressed is refused
 whole before any member is decompressed (a 2 MB "zip bomb" cannot take the server's memory), and
 a member whose path leaves the archive (``../``, ``..\\``, an absolute path) is skipped with an error.
+
+Paths, and so the names importers read from folders (model, length, task), on each route:
+``<picked folder>/<path inside>`` for a browser folder upload (the relative path the browser
+sends), ``<zip name>/<member path>`` for a zip, the absolute path on the command line (which ends
+the same way), and the file name alone for files picked one by one in the browser or a folder
+dropped on the uploader (a browser sends no folders for those: the Upload page says so).
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from storage.sources import SkippedInput, from_upload
 
 # the page's API: the storage names it uses, and the helpers below
 __all__ = ["DUPLICATE", "ERROR", "READY", "REPEATED", "MissingModelError", "NoAccessError", "check_override", "commit",
-           "count_summary", "delete_run", "prepare", "read_uploads", "rename_run", "retention_days",
+           "count_summary", "delete_run", "folderless", "prepare", "read_uploads", "rename_run", "retention_days",
            "supported_formats"]
 
 
@@ -35,3 +35,10 @@ def read_uploads(uploads: list[tuple[str, bytes]]) -> tuple[list[SourceFile], li
         sources += s
         skipped += k
     return sources, skipped
+
+
+def folderless(names: list[str]) -> int:
+    """How many uploaded result files (zips aside) came without any folder in their name: files
+    picked one by one, or a folder dropped on the uploader (the browser then sends file names only,
+    so names a harness keeps in folders cannot be read, unlike ``longscope ingest FOLDER``)."""
+    return sum("/" not in n and not n.lower().endswith(".zip") for n in names)
