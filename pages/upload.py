@@ -10,6 +10,9 @@ from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, No
                         count_summary, delete_run, folderless, prepare, read_uploads, rename_run, retention_days,
                         supported_formats)
 
+#: per-file error messages spelled out below the preview table (the table lists every one)
+MAX_ERRORS_SHOWN = 20
+
 store, fp = page_setup("Upload & runs")
 scope = current_scope()  # identity and roles: what this user may store and change
 
@@ -53,8 +56,10 @@ def _plan_for(files):
     if cached and cached[0] == signature:
         return cached[1]
     sources, skipped = read_uploads([(f.name, f.getvalue()) for f in files])
-    with st.spinner(f"Reading {len(sources):,} file(s)…"):
-        plan = prepare(sources, store, skipped)
+    bar = st.progress(0.0, text=f"Reading {len(sources):,} file(s)…")
+    plan = prepare(sources, store, skipped,  # one pass over all files; the bar moves at most ~100 times
+                   progress=lambda done, total: bar.progress(done / total, text=f"Read {done:,} of {total:,} file(s)…"))
+    bar.empty()
     state.upload_plan = (signature, plan)
     return plan
 
@@ -84,8 +89,11 @@ if uploaded:
                + f"{n_err:,} with errors (errors don't stop the others).")
     st.dataframe(files_df, hide_index=True, width="stretch",
                  column_config={"details": st.column_config.TextColumn(width="large")})
-    for o in plan.failed:
+    for o in plan.failed[:MAX_ERRORS_SHOWN]:  # every error is in the table above; a few spelled out here
         st.error(o.message if o.message.startswith(o.path) else f"{o.path}: {o.message}", icon=":material/error:")
+    if len(plan.failed) > MAX_ERRORS_SHOWN:
+        st.error(f"… and {len(plan.failed) - MAX_ERRORS_SHOWN:,} more file(s) with errors: see the table's "
+                 "details column.", icon=":material/error:")
 
     if plan.runs:
         st.subheader("2 · Confirm the runs")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -71,8 +72,13 @@ def _place_runs(store: Store, runs: dict[str, PlannedRun], file_data: dict[str, 
     return {run.run_key: run for run in runs.values()}
 
 
-def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput] = ()) -> IngestPlan:
-    """Detect, parse and validate every source; write nothing.
+def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput] = (),
+            progress: Callable[[int, int], None] | None = None) -> IngestPlan:
+    """Detect, parse and validate every source in one pass; write nothing.
+
+    Args:
+        progress: called with (files done, files in all) as the files are parsed, at most about
+            100 times whatever their number (the Upload page's progress bar).
 
     Returns:
         An :class:`IngestPlan`. Files already stored are marked ``already ingested``, a second copy
@@ -92,7 +98,10 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
     runs: dict[str, PlannedRun] = {}
     file_data: dict[str, SourceFile] = {}
     seen: dict[str, str] = {}
-    for src, importer in detected:
+    step = max(1, len(detected) // 100)
+    for n, (src, importer) in enumerate(detected, start=1):
+        if progress is not None and (n % step == 0 or n == len(detected)):
+            progress(n, len(detected))
         out = FileOutcome(src.path, READY, sha256=src.sha256, size=len(src.data), file_id=src.file_id)
         outcomes.append(out)
         if src.file_id in known:

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -18,6 +19,15 @@ from typing import Any
 import pandas as pd
 
 UTF8_BOM = b"\xef\xbb\xbf"
+#: default of :func:`detect_bytes`
+DEFAULT_DETECT_BYTES = 8 * 2**20
+
+
+def detect_bytes() -> int:
+    """How many bytes at the start of a file format detection may read (``$LONGSCOPE_DETECT_BYTES``,
+    default 8 MiB): enough for a JSON Lines first line holding a whole long-context prompt, never
+    the whole of a large file (an unrecognised one is refused without being parsed)."""
+    return int(os.environ.get("LONGSCOPE_DETECT_BYTES", DEFAULT_DETECT_BYTES))
 
 
 class FormatError(ValueError):
@@ -96,15 +106,17 @@ class SourceFile:
         except UnicodeDecodeError as exc:
             raise self._utf8_error(exc.start) from None
 
-    def check_utf8(self, chunk: int = 1 << 20) -> None:
+    def check_utf8(self, chunk: int = 1 << 20, limit: int | None = None) -> None:
         """Raise what :attr:`text` would raise, decoding ``chunk`` bytes at a time and keeping
-        nothing (format detection of a file DuckDB or Arrow then read from the bytes themselves)."""
+        nothing (format detection of a file DuckDB or Arrow then read from the bytes themselves).
+        ``limit``: check only the first ``limit`` bytes (a character cut at the limit is not an error)."""
         data = self._utf8_body()
+        end = len(data) if limit is None else min(limit, len(data))
         decoder = codecs.getincrementaldecoder("utf-8")()
-        for start in range(0, len(data), chunk):
-            piece = data[start:start + chunk]
+        for start in range(0, end, chunk):
+            piece = data[start:min(start + chunk, end)]
             try:
-                decoder.decode(piece, final=start + chunk >= len(data))
+                decoder.decode(piece, final=start + len(piece) >= len(data))
             except UnicodeDecodeError as exc:  # exc.object = bytes held back from before + piece
                 raise self._utf8_error(start + exc.start - (len(exc.object) - len(piece))) from None
 
@@ -134,10 +146,17 @@ class SourceFile:
             data = data[len(UTF8_BOM):]
         return data.decode("utf-8", errors="replace")
 
+    def first_line(self) -> str:
+        """The first line, decoded leniently, read up to its newline but never past
+        :func:`detect_bytes` (a JSON Lines line can hold a whole prompt, far over 64 KiB)."""
+        limit = detect_bytes()
+        end = self.data.find(b"\n", 0, limit)
+        return self.head(limit if end < 0 else end)
+
     def first_json_line(self) -> dict | None:
         """The first line parsed as a JSON object, or None (for cheap JSONL format detection)."""
         try:
-            first = json.loads(self.head().split("\n", 1)[0])
+            first = json.loads(self.first_line())
         except ValueError:
             return None
         return first if isinstance(first, dict) else None
@@ -162,15 +181,18 @@ class SourceFile:
         Raises:
             FormatError: names the first bad line.
         """
+        self.check_utf8()  # the precise error (line, column) before streaming the lines
         rows = []
-        lines = self.text.splitlines()
+        # line by line from the bytes: never the whole file decoded at once (nor a list of its lines)
+        lines = io.TextIOWrapper(io.BytesIO(self.data), encoding="utf-8-sig", newline=None)
         for i, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                last = i == len(lines) and (exc.pos >= len(line.rstrip()) or exc.msg.startswith("Unterminated string"))
+                last = not any(rest.strip() for rest in lines) and (
+                    exc.pos >= len(line.rstrip()) or exc.msg.startswith("Unterminated string"))
                 msg = "line is cut off: the file looks truncated" if last else f"invalid JSON: {exc.msg}"
                 raise self.error(f"line {i}", msg) from None
             if not isinstance(obj, dict):
