@@ -6,6 +6,8 @@ package (``<model>_len_<L>_depth_<D>_results.json``, the fields of
 folder, then measures:
 
 * ``cli``: ``python -m storage.ingest FOLDER --store NEW.duckdb`` in a fresh process (wall time);
+  the model name each route stored is recorded too (``bench-model`` from the folder name, ``bm``
+  from the files' field when the folder names did not arrive);
 * ``multi`` / ``folder`` / ``zip``: ``streamlit run app.py`` on a fresh store, the Upload page in
   Debian's chromium (Playwright): the files given to the multi-file uploader with
   ``set_input_files`` (``folder``: the folder, with "Upload a whole folder" on; ``zip``: one .zip of
@@ -35,21 +37,23 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 CHROMIUM = "/usr/bin/chromium"
 MODEL_FOLDER = "model=bench-model_eval=number"
 
 
 def make_files(folder: Path, n: int) -> list[Path]:
-    """``n`` per-test NIAH JSON files (needlehaystack package shape) in ``folder``: lengths 1,000,
-    2,000, ... tokens x 25 depths (0, 4, ..., 96 %), binary scores (exact-match evaluator)."""
+    """``n`` per-test NIAH JSON files (needlehaystack package shape) in ``folder``, the ``model`` field
+    abbreviated (``bm``) as TushaarGVS's runs write it (the folder carries the full id): lengths 1,000,
+    2,000, ... tokens x 25 depths (0, 4, ..., 96 %), binary scores (``"evaluator": "number"``, exact match)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(n):
         length, depth = 1000 * (1 + i // 25), 4 * (i % 25)
         stem = f"bench-model_len_{length}_depth_{depth * 100}"
-        rec = {"model": "bench-model", "context_length": length, "depth_percent": float(depth), "version": 1,
+        rec = {"model": "bm", "context_length": length, "depth_percent": float(depth), "version": 1,
                "needle": "\nThe magic number is 123456.\n", "model_response": "123456." if (i * 7) % 3 else "no",
-               "score": 1 if (i * 7) % 3 else 0, "test_duration_seconds": 1.5,
+               "score": 1 if (i * 7) % 3 else 0, "evaluator": "number", "test_duration_seconds": 1.5,
                "test_timestamp_utc": "2024-06-13 13:46:12+0000", "file_name": stem}
         paths.append(folder / f"{stem}_results.json")
         paths[-1].write_text(json.dumps(rec))
@@ -67,6 +71,18 @@ def time_cli(folder: Path, store: Path) -> float:
     subprocess.run([sys.executable, "-m", "storage.ingest", str(folder), "--store", str(store)],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
+
+
+def stored_names(store: Path) -> list[list[str]]:
+    """``[model, label]`` of every run in ``store`` (read once the app has closed it)."""
+    from storage.db import open_store
+    from storage.runs import list_runs
+
+    opened = open_store(store)
+    try:
+        return list_runs(opened)[["model", "label"]].values.tolist()
+    finally:
+        opened.close()
 
 
 def _free_port() -> int:
@@ -148,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"files": args.files, "bytes": sum(p.stat().st_size for p in files), "cpus": os.cpu_count(),
               "load_before": load()}
     result["cli_s"] = round(time_cli(folder, work / "cli.duckdb"), 1)
+    result["cli_runs"] = stored_names(work / "cli.duckdb")
     print(f"cli: {result['cli_s']} s", flush=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
@@ -160,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
                 proc.terminate()
                 proc.wait(timeout=30)
             result[route]["x_cli"] = round(result[route]["stored_s"] / result["cli_s"], 2)
+            result[route]["runs"] = stored_names(work / f"{route}.duckdb")
             print(f"{route}: {result[route]}", flush=True)
         browser.close()
     result["load_after"] = load()

@@ -3,9 +3,9 @@ import pandas as pd
 import streamlit as st
 
 from analysis.display_text import display_frame, markdown_literal as md
-from ui import data, upload_preview
+from ui import data, upload_packer, upload_preview
 from ui.page import current_scope, page_setup
-from ui.upload_limits import upload_limit_text
+from ui.upload_limits import upload_limit_mb, upload_limit_text
 from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, NoAccessError, check_override, commit,
                         count_summary, delete_run, folderless, prepare, read_uploads, rename_run, retention_days,
                         supported_formats)
@@ -43,6 +43,8 @@ if writable:
         accept_multiple_files="directory" if folder_mode else True,
         key=f"uploader_{state.uploader_key}",
     )
+    # many files or a folder travel as one archive packed in the browser (file by file took minutes)
+    upload_packer.mount(f"uploader_{state.uploader_key}", upload_limit_mb())
     st.caption(upload_limit_text())
 
 if state.get("last_result"):
@@ -77,13 +79,13 @@ if uploaded:
     n_dup = int((files_df["status"] == DUPLICATE).sum()) if len(files_df) else 0
     n_rep = int((files_df["status"] == REPEATED).sum()) if len(files_df) else 0
     st.subheader("1 · What was detected")
-    n_bare = folderless([f.name for f in uploaded])
+    n_bare = folderless([o.path for o in plan.files])
     if n_bare > 1 or (n_bare and folder_mode):
-        st.info(f"{n_bare:,} file(s) came without their folders (picked one by one, or a folder dropped on the "
-                "box: the browser then sends file names only). Names some harnesses keep only in folders - the "
+        st.info(f"{n_bare:,} file(s) came without their folders (picked one by one: the browser then sends "
+                "file names only). Names some harnesses keep only in folders - the "
                 "model of RULER, LongBench, BABILong and InfiniteBench runs, the full model id of `model=...` NIAH "
-                "folders - cannot be read. To get the names `longscope ingest FOLDER` gives, turn on **Upload a "
-                "whole folder** and pick it with **Browse files**, or upload a .zip of it.", icon=":material/folder_off:")
+                "folders - cannot be read. To get the names `longscope ingest FOLDER` gives, drop the folder on "
+                "the box, or turn on **Upload a whole folder** and pick it with **Browse files**, or upload a .zip.", icon=":material/folder_off:")
     st.caption(f"{len(files_df):,} file(s): {int((files_df['status'] == READY).sum()):,} ready, "
                f"{n_dup:,} already ingested, " + (f"{n_rep:,} duplicate(s) in this upload, " if n_rep else "")
                + f"{n_err:,} with errors (errors don't stop the others).")

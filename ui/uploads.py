@@ -37,8 +37,8 @@ def read_uploads(uploads: list[tuple[str, bytes]]) -> tuple[list[SourceFile], li
     return sources, skipped
 
 
-def folderless(names: list[str]) -> int:
-    """How many uploaded result files (zips aside) came without any folder in their name: files
-    picked one by one, or a folder dropped on the uploader (the browser then sends file names only,
-    so names a harness keeps in folders cannot be read, unlike ``longscope ingest FOLDER``)."""
-    return sum("/" not in n and not n.lower().endswith(".zip") for n in names)
+def folderless(paths: list[str]) -> int:
+    """How many of the files read came without any folder in their path: files picked one by one
+    (the browser sends file names only, so names a harness keeps in folders cannot be read, unlike
+    ``longscope ingest FOLDER``, a folder upload or a zip)."""
+    return sum("/" not in p for p in paths)

@@ -57,7 +57,7 @@ def test_same_folder_same_names_on_the_cli_the_folder_upload_and_a_zip(real_data
 
 
 def test_files_without_folders_are_counted_for_the_page_warning():
-    assert folderless(["a/b.json", "b.json", "c.csv", "x.zip"]) == 2
+    assert folderless(["a/b.json", "b.json", "c.csv", "x.zip/m.json"]) == 2
 
 
 MULTI_HEADER = ("run_name,depth %,context length,retrieved needles,model name,total needles,answer,needles,"
