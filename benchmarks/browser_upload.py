@@ -1,9 +1,9 @@
 """Upload of many small NIAH files: the command line against every browser route (issue 13, item 1).
 
 Generates ``--files`` (default 1,000) synthetic per-test JSON files of the ``needlehaystack``
-package (``<model>_len_<L>_depth_<D>_results.json``, the fields of
-``storage.importers.niah_package``; no real file is copied) in a ``model=bench-model_eval=number``
-folder, then measures:
+package (``tests.factories.niah_package_files``: ``<model>_len_<L>_depth_<D>_results.json`` with the
+fields of ``storage.importers.niah_package``; no real file is copied) in a
+``model=bench-model_eval=number`` folder, then measures:
 
 * ``cli``: ``python -m storage.ingest FOLDER --store NEW.duckdb`` in a fresh process (wall time);
   the model name each route stored is recorded too (``bench-model`` from the folder name, ``bm``
@@ -39,24 +39,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CHROMIUM = "/usr/bin/chromium"
-MODEL_FOLDER = "model=bench-model_eval=number"
 
 
 def make_files(folder: Path, n: int) -> list[Path]:
-    """``n`` per-test NIAH JSON files (needlehaystack package shape) in ``folder``, the ``model`` field
-    abbreviated (``bm``) as TushaarGVS's runs write it (the folder carries the full id): lengths 1,000,
-    2,000, ... tokens x 25 depths (0, 4, ..., 96 %), binary scores (``"evaluator": "number"``, exact match)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """``n`` synthetic needlehaystack-package files (``tests.factories.niah_package_files``) written
+    into ``folder``'s parent at their relative paths (``folder`` is ``model=bench-model_eval=number``)."""
+    from tests.factories import niah_package_files
+
     paths = []
-    for i in range(n):
-        length, depth = 1000 * (1 + i // 25), 4 * (i % 25)
-        stem = f"bench-model_len_{length}_depth_{depth * 100}"
-        rec = {"model": "bm", "context_length": length, "depth_percent": float(depth), "version": 1,
-               "needle": "\nThe magic number is 123456.\n", "model_response": "123456." if (i * 7) % 3 else "no",
-               "score": 1 if (i * 7) % 3 else 0, "evaluator": "number", "test_duration_seconds": 1.5,
-               "test_timestamp_utc": "2024-06-13 13:46:12+0000", "file_name": stem}
-        paths.append(folder / f"{stem}_results.json")
-        paths[-1].write_text(json.dumps(rec))
+    for rel, data in niah_package_files(n):
+        paths.append(folder.parent / rel)
+        paths[-1].parent.mkdir(parents=True, exist_ok=True)
+        paths[-1].write_bytes(data)
     return paths
 
 
@@ -155,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="browser_upload_"))
+    from tests.factories import NIAH_PACKAGE_FOLDER as MODEL_FOLDER
+
     folder = work / MODEL_FOLDER
     files = make_files(folder, args.files)
     zip_path = work / f"{MODEL_FOLDER}.zip"

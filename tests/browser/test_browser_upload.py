@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import READY_MS, open_page, wait_until_idle
+from tests.factories import NIAH_PACKAGE_FOLDER, niah_package_files
 
 pytestmark = pytest.mark.browser
 
@@ -42,3 +43,36 @@ def test_upload_preview_name_and_store(app_url, browser, real_data, tmp_path):
     page.get_by_text("gpt-4-1106-preview · mean score (0..1)").wait_for(timeout=READY_MS)
     assert "0.938" in page.inner_text("body")
     assert "225 cells, 225 trials, 0 missing" in page.inner_text("body")
+
+
+def _write(tmp_path, files) -> list:
+    paths = []
+    for rel, data in files:
+        paths.append(tmp_path / rel)
+        paths[-1].parent.mkdir(parents=True, exist_ok=True)
+        paths[-1].write_bytes(data)
+    return paths
+
+
+def test_many_files_and_a_folder_travel_as_one_packed_archive(app_url, browser, tmp_path):
+    """60 files picked one by one, then the same run's folder: each is packed in the browser into one
+    archive (ui/upload_packer.py); the folder keeps its name, so the model is the folder's
+    ``bench-model`` as on the command line, and the files picked alone get the field's ``bm`` and the
+    page says why."""
+    paths = _write(tmp_path, niah_package_files(60))
+    page = open_page(browser, f"{app_url}/upload", height=1400)
+    page.locator("input[type=file]").first.set_input_files([str(p) for p in paths])
+    page.get_by_text("60 file(s): 60 ready").wait_for(timeout=READY_MS)
+    assert "Packed 60 files" in page.get_by_test_id("upload-packer-status").inner_text()
+    assert "60 file(s) came without their folders" in page.inner_text("body")
+    expect(page.get_by_role("textbox", name="Model")).to_have_value("bm")
+
+    page = open_page(browser, f"{app_url}/upload", height=1400)
+    page.get_by_text("Upload a whole folder").click()
+    page.wait_for_selector("input[type=file][webkitdirectory]", state="attached", timeout=READY_MS)
+    wait_until_idle(page)
+    page.locator("input[type=file]").first.set_input_files(str(tmp_path / NIAH_PACKAGE_FOLDER))
+    page.get_by_text("60 file(s): 60 ready").wait_for(timeout=READY_MS)
+    expect(page.get_by_role("textbox", name="Model")).to_have_value("bench-model")
+    assert "came without their folders" not in page.inner_text("body")
+    assert NIAH_PACKAGE_FOLDER in page.inner_text("body")  # the preview's folder column
