@@ -6,12 +6,9 @@ from analysis.display_text import display_frame, markdown_literal as md
 from ui import data, upload_packer, upload_preview
 from ui.page import current_scope, page_setup
 from ui.upload_limits import upload_limit_mb, upload_limit_text
-from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, NoAccessError, check_override, commit,
+from ui.uploads import (DUPLICATE, ERROR, MAX_ERRORS_SHOWN, READY, REPEATED, MissingModelError, NoAccessError, check_override, commit,
                         count_summary, delete_run, folderless, prepare, read_uploads, rename_run, retention_days,
                         supported_formats)
-
-#: per-file error messages spelled out below the preview table (the table lists every one)
-MAX_ERRORS_SHOWN = 20
 
 store, fp = page_setup("Upload & runs")
 scope = current_scope()  # identity and roles: what this user may store and change
