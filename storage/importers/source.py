@@ -95,11 +95,16 @@ class SourceFile:
 
     @cached_property
     def text(self) -> str:
-        """The content decoded as UTF-8 (a UTF-8 byte-order mark is dropped, with a note).
+        """The content decoded as UTF-8 (a UTF-8 byte-order mark is dropped, with a note), kept
+        with the file (the parsers below decode without keeping a copy).
 
         Raises:
             FormatError: empty file, or bytes that are not UTF-8 (names line and column).
         """
+        return self._decoded()
+
+    def _decoded(self) -> str:
+        """What :attr:`text` holds, decoded afresh and not kept (the caller drops it when done)."""
         data = self._utf8_body()
         try:
             return str(data, "utf-8")
@@ -167,7 +172,7 @@ class SourceFile:
         Raises:
             FormatError: names the line and column of the syntax error, or says it is truncated.
         """
-        text = self.text
+        text = self._decoded()  # not kept: the parsed objects are what the importer keeps
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
@@ -206,7 +211,7 @@ class SourceFile:
         Raises:
             FormatError: names the line of a CSV syntax error.
         """
-        reader = csv.reader(io.StringIO(self.text, newline=""), strict=True)
+        reader = csv.reader(io.StringIO(self._decoded(), newline=""), strict=True)
         try:
             return [row for row in reader]
         except csv.Error as exc:
@@ -216,11 +221,15 @@ class SourceFile:
         """Parse as CSV with pandas (``keep_default_na=False`` unless given).
 
         Raises:
-            FormatError: with pandas' message (which names the line).
+            FormatError: bytes that are not UTF-8 (names line and column), or pandas' message (which
+                names the line).
         """
         read_csv_kwargs.setdefault("keep_default_na", False)
+        # pandas reads the bytes in chunks: no decoded copy of the whole file (checked as UTF-8 first,
+        # for the error naming line and column; BytesIO shares the bytes object, no copy either)
+        self.check_utf8()
         try:
-            return pd.read_csv(io.StringIO(self.text), **read_csv_kwargs)
+            return pd.read_csv(io.BytesIO(self.data), encoding="utf-8-sig", **read_csv_kwargs)
         except (pd.errors.ParserError, ValueError) as exc:
             raise self.error("CSV", str(exc).strip()) from None
 
