@@ -1,9 +1,11 @@
-"""Default display labels of new runs: unique within an upload and against the stored runs.
+"""Default display labels of new runs: unique per benchmark within an upload and against the
+stored runs.
 
-A run's default label is the importer's ``label`` or the model name. Several runs of one upload
-often share it (``gpt4_retrieval.csv`` holds one run per needle count of one model; the TushaarGVS
-folders one run per evaluator of one model), and a new run may share it with a stored run. Then
-the label gets what tells the runs apart, in this order:
+A run's default label is the importer's ``label`` or the model name. Several runs of one benchmark
+in one upload often share it (``gpt4_retrieval.csv`` holds one run per needle count of one model;
+the TushaarGVS folders one run per evaluator of one model), and a new run may share it with a
+stored run of its benchmark. (Pages name a run "label · benchmark", so runs of one model on two
+benchmarks keep the model as label.) Then the label gets what tells the runs apart, in this order:
 
 1. within the upload, the settings whose values differ between the runs sharing the label
    (config entries such as ``total_needles=3``, then ``evaluator`` and ``tokenizer``);
@@ -52,39 +54,40 @@ def _origin(src: SourceFile | None) -> str:
 
 
 def default_labels(runs: dict[str, PlannedRun], first_files: dict[str, SourceFile | None],
-                   taken: set[str], models: dict[str, str] | None = None) -> dict[str, str | None]:
+                   taken: set[tuple[str, str]], models: dict[str, str] | None = None) -> dict[str, str | None]:
     """A default label per new run (runs appending to a stored run are left out).
 
     Args:
         runs: run key -> planned run.
         first_files: run key -> the run's first source file (for its folder), or None.
-        taken: labels of the stored runs.
+        taken: ``(label, benchmark)`` of the stored runs.
         models: run key -> model name given by the user (overrides the files' model).
 
     Returns:
-        run key -> label, unique among the returned labels and not in ``taken``; None for a run
-        with neither an importer label nor a model name (the user must name the model first).
+        run key -> label, unique among the returned labels of its benchmark and not taken by a
+        stored run of that benchmark; None for a run with neither an importer label nor a model
+        name (the user must name the model first).
     """
     models = models or {}
     base = {k: r.first.label or models.get(k) or r.model for k, r in runs.items() if r.existing_run_id is None}
-    groups: dict[str, list[str]] = {}
+    groups: dict[tuple[str, str], list[str]] = {}
     for key, label in base.items():
         if label:
-            groups.setdefault(label, []).append(key)
+            groups.setdefault((label, runs[key].benchmark), []).append(key)
     out: dict[str, str | None] = {k: None for k, v in base.items() if not v}
     used = set(taken)
-    for label, keys in groups.items():
+    for (label, benchmark), keys in groups.items():
         tails = _differing([runs[k] for k in keys]) if len(keys) > 1 else [""]
         for key, tail in zip(keys, tails):
             name = f"{label} ({tail})" if tail else label
-            if name in used or (len(keys) > 1 and not tail):
+            if (name, benchmark) in used or (len(keys) > 1 and not tail):
                 run = runs[key]
                 extra = f"version {run.version}" if run.rerun_of is not None else _origin(first_files.get(key))
                 name = f"{label} ({', '.join(filter(None, (tail, extra)))})" if extra else name
             n = 2
             unique = name
-            while unique in used:
+            while (unique, benchmark) in used:
                 unique, n = f"{name} #{n}", n + 1
             out[key] = unique
-            used.add(unique)
+            used.add((unique, benchmark))
     return out

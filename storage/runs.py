@@ -116,10 +116,11 @@ def _changeable(cur, scope: Scope, run_id: int, *, deleted: bool = False) -> dic
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in before.items()}
 
 
-def stored_labels(store: Store) -> set[str]:
-    """Display labels of every stored run (soft-deleted ones too: they can be restored), of every
-    workspace: a new run's default label differs from all of them (``storage.run_labels``)."""
-    return {r[0] for r in store.cursor().execute("SELECT DISTINCT label FROM runs").fetchall()}
+def stored_labels(store: Store) -> set[tuple[str, str]]:
+    """``(label, benchmark)`` of every stored run (soft-deleted ones too: they can be restored), of
+    every workspace: a new run's default label differs from those of its benchmark
+    (``storage.run_labels``)."""
+    return {(r[0], r[1]) for r in store.cursor().execute("SELECT DISTINCT label, benchmark FROM runs").fetchall()}
 
 
 def rename_run(store: Store, run_id: int, label: str, *, scope: Scope | None = None) -> None:
