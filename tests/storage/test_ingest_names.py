@@ -12,6 +12,7 @@ import zipfile
 from storage.db import open_store
 from storage.ingest import commit, ingest_paths, prepare
 from storage.runs import list_runs
+from storage.sources import PACK_SUFFIX
 from ui.uploads import folderless, read_uploads
 
 GEMMA = "TushaarGVS__LLMTest_NeedleInAHaystack/original_results"
@@ -124,3 +125,21 @@ def test_user_model_name_gets_a_unique_default_label(store, real_data):
 def test_single_run_keeps_the_model_as_label(store, real_data):
     plan, written = ingest_paths([real_data / GEMMA / "model=recurrentgemma-2b-it_eval=number"], store)
     assert len(written) == 1 and list(list_runs(store)["label"]) == ["recurrentgemma-2b-it"]
+
+
+def test_packed_archive_members_are_read_as_the_uploaded_files(real_data, tmp_path):
+    """The Upload page's packed archive (ui/upload_packer.py: stored, UTF-8 names, the files at the
+    paths the browser gave) is read member by member at those paths, not under the archive's name."""
+    folder = real_data / GEMMA / "model=recurrentgemma-2b-it_eval=number"
+    files = [(f"{folder.name}/{p.name}", p.read_bytes()) for p in sorted(folder.glob("*.json"))]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name, data in files:
+            zf.writestr(name, data)
+    packed, _ = read_uploads([(f"{folder.name}{PACK_SUFFIX}", buf.getvalue())])
+    plain, _ = read_uploads(files)
+    assert [s.path for s in packed] == [s.path for s in plain] == [name for name, _ in files]
+    page = open_store(tmp_path / "packed.duckdb")
+    _page_store(page, [(f"{folder.name}{PACK_SUFFIX}", buf.getvalue())])
+    assert _names(page) == {("recurrentgemma-2b-it", "recurrentgemma-2b-it")}
+    page.close()
