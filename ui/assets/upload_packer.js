@@ -70,8 +70,10 @@ export default function (component) {
     return zip;
   }
 
-  // what can be packed: result files only, at most 65,535 (no zip64), in all under the size limit
+  // what can be packed: result files only (a .zip among them: sent as they are, the server opens
+  // it), at most 65,535 (no zip64), in all under the size limit
   function packable(items) {
+    if (items.some((it) => it.path.toLowerCase().endsWith(".zip"))) return null;
     const kept = items.filter((it) => isResult(it.path));
     const total = kept.reduce((s, it) => s + it.file.size, 0);
     if (kept.length < 2 || kept.length > 65535 || total > state.data.max_bytes) return null;
