@@ -3,11 +3,11 @@ import pandas as pd
 import streamlit as st
 
 from analysis.display_text import display_frame, markdown_literal as md
-from ui import data, upload_preview
+from ui import data, upload_packer, upload_preview
 from ui.page import current_scope, page_setup
-from ui.upload_limits import upload_limit_text
-from ui.uploads import (DUPLICATE, ERROR, READY, REPEATED, MissingModelError, NoAccessError, check_override, commit,
-                        count_summary, delete_run, prepare, read_uploads, rename_run, retention_days,
+from ui.upload_limits import upload_limit_mb, upload_limit_text
+from ui.uploads import (DUPLICATE, ERROR, MAX_ERRORS_SHOWN, READY, REPEATED, MissingModelError, NoAccessError, check_override, commit,
+                        count_summary, delete_run, folderless, prepare, read_uploads, rename_run, retention_days,
                         supported_formats)
 
 store, fp = page_setup("Upload & runs")
@@ -40,6 +40,8 @@ if writable:
         accept_multiple_files="directory" if folder_mode else True,
         key=f"uploader_{state.uploader_key}",
     )
+    # many files or a folder travel as one archive packed in the browser (file by file took minutes)
+    upload_packer.mount(f"uploader_{state.uploader_key}", upload_limit_mb())
     st.caption(upload_limit_text())
 
 if state.get("last_result"):
@@ -54,8 +56,10 @@ def _plan_for(files, workspace: str):
     if cached and cached[0] == signature:
         return cached[1]
     sources, skipped = read_uploads([(f.name, f.getvalue()) for f in files])
-    with st.spinner(f"Reading {len(sources):,} file(s)…"):
-        plan = prepare(sources, store, skipped, scope=scope, workspace=workspace)
+    bar = st.progress(0.0, text=f"Reading {len(sources):,} file(s)…")
+    plan = prepare(sources, store, skipped, scope=scope, workspace=workspace,  # one pass; the bar moves <= ~100 times
+                   progress=lambda done, total: bar.progress(done / total, text=f"Read {done:,} of {total:,} file(s)…"))
+    bar.empty()
     state.upload_plan = (signature, plan)
     return plan
 
@@ -73,13 +77,23 @@ if uploaded:
     n_dup = int((files_df["status"] == DUPLICATE).sum()) if len(files_df) else 0
     n_rep = int((files_df["status"] == REPEATED).sum()) if len(files_df) else 0
     st.subheader("1 · What was detected")
+    n_bare = folderless([o.path for o in plan.files])
+    if n_bare > 1 or (n_bare and folder_mode):
+        st.info(f"{n_bare:,} file(s) came without their folders (picked one by one: the browser then sends "
+                "file names only). Names some harnesses keep only in folders - the "
+                "model of RULER, LongBench, BABILong and InfiniteBench runs, the full model id of `model=...` NIAH "
+                "folders - cannot be read. To get the names `longscope ingest FOLDER` gives, drop the folder on "
+                "the box, or turn on **Upload a whole folder** and pick it with **Browse files**, or upload a .zip.", icon=":material/folder_off:")
     st.caption(f"{len(files_df):,} file(s): {int((files_df['status'] == READY).sum()):,} ready, "
                f"{n_dup:,} already ingested, " + (f"{n_rep:,} duplicate(s) in this upload, " if n_rep else "")
                + f"{n_err:,} with errors (errors don't stop the others).")
     st.dataframe(files_df, hide_index=True, width="stretch",
                  column_config={"details": st.column_config.TextColumn(width="large")})
-    for o in plan.failed:
+    for o in plan.failed[:MAX_ERRORS_SHOWN]:  # every error is in the table above; a few spelled out here
         st.error(o.message if o.message.startswith(o.path) else f"{o.path}: {o.message}", icon=":material/error:")
+    if len(plan.failed) > MAX_ERRORS_SHOWN:
+        st.error(f"… and {len(plan.failed) - MAX_ERRORS_SHOWN:,} more file(s) with errors: see the table's "
+                 "details column.", icon=":material/error:")
 
     if plan.runs:
         st.subheader("2 · Confirm the runs")
@@ -99,7 +113,7 @@ if uploaded:
                     "Model" + (" (required: the files do not name it)" if run.needs_model else ""),
                     value=run.model or "", key=f"model_{key}",
                     help="As found in the files; change it to map to your canonical model name.")
-                labels[key] = c2.text_input("Display label", value=run.first.label or models[key] or "", key=f"label_{key}")
+                labels[key] = c2.text_input("Display label", value=run.label or models[key] or "", key=f"label_{key}")
                 scale_names = list(data.SCALES)
                 rescalable = run.rescalable()
                 scales[key] = c3.selectbox(
@@ -137,7 +151,9 @@ if uploaded:
                 written = commit(
                     plan, store,
                     models={k: v.strip() for k, v in models.items() if v.strip() and v.strip() != (plan.runs[k].model or "")},
-                    labels={k: v.strip() for k, v in labels.items() if v.strip()},
+                    # a label left at its default is made unique by commit (storage.run_labels), as on the CLI
+                    labels={k: v.strip() for k, v in labels.items()
+                            if v.strip() and v.strip() != (plan.runs[k].label or models[k].strip())},
                     scales={k: v for k, v in scales.items()
                             if v and (v != plan.runs[k].score_scale or plan.runs[k].needs_scale)},
                     uploaded_by=scope.identity, scope=scope, workspace=target_ws,

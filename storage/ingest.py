@@ -20,18 +20,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
-from storage import identity, writer
+from storage import identity, run_labels, writer
 from storage.db import Store, StoreBusyError, add_store_options, store_from_args
 from storage.scope import Scope, resolve, target_workspace
 from storage.workspaces import claim_runs, list_workspaces, owned_elsewhere
 from storage.importers import registry
 from storage.importers.source import FormatError, SourceFile
 from storage.plan import DUPLICATE, ERROR, READY, REPEATED, SKIPPED, FileOutcome, IngestPlan, PlannedRun
+from storage.runs import stored_labels
 from storage.scales import SCALES, check_override
 from storage.sources import SkippedInput, from_paths
 
@@ -73,9 +75,15 @@ def _place_runs(store: Store, runs: dict[str, PlannedRun], file_data: dict[str, 
 
 
 def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput] = (), *,
-            scope: Scope | None = None, workspace: str | None = None) -> IngestPlan:
-    """Detect, parse and validate every source for ``workspace`` (``storage.scope.target_workspace``:
-    default the scope's only workspace, else ``default``); write nothing.
+            scope: Scope | None = None, workspace: str | None = None,
+            progress: Callable[[int, int], None] | None = None) -> IngestPlan:
+    """Detect, parse and validate every source in one pass for ``workspace``
+    (``storage.scope.target_workspace``: default the scope's only workspace, else ``default``);
+    write nothing.
+
+    Args:
+        progress: called with (files done, files in all) as the files are parsed, at most about
+            100 times whatever their number (the Upload page's progress bar).
 
     Returns:
         An :class:`IngestPlan` for that workspace. Files already stored in it are marked ``already
@@ -100,7 +108,10 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
     runs: dict[str, PlannedRun] = {}
     file_data: dict[str, SourceFile] = {}
     seen: dict[str, str] = {}
-    for src, importer in detected:
+    step = max(1, len(detected) // 100)
+    for n, (src, importer) in enumerate(detected, start=1):
+        if progress is not None and (n % step == 0 or n == len(detected)):
+            progress(n, len(detected))
         out = FileOutcome(src.path, READY, sha256=src.sha256, size=len(src.data), file_id=src.file_id)
         outcomes.append(out)
         if src.file_id in known:
@@ -129,7 +140,18 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
             out.records += p.records
         out.message = "; ".join([*(p.record_summary() for p in parsed), *src.notes])
     runs = _place_runs(store, runs, file_data, outcomes, ws)
-    return IngestPlan(outcomes, runs, file_data, workspace=ws)
+    plan = IngestPlan(outcomes, runs, file_data, workspace=ws)
+    for key, label in _labels(plan, store, ws).items():
+        runs[key].label = label
+    return plan
+
+
+def _labels(plan: IngestPlan, store: Store, workspace: str,
+            models: dict[str, str] | None = None) -> dict[str, str | None]:
+    """Default labels of the plan's new runs (``storage.run_labels``), given the user's model names,
+    unique among the runs stored in ``workspace``."""
+    first = {k: plan.file_data.get(r.first.file_id) for k, r in plan.runs.items()}
+    return run_labels.default_labels(plan.runs, first, stored_labels(store, workspace), models)
 
 
 class MissingModelError(ValueError):
@@ -157,7 +179,8 @@ def commit(
 
     Args:
         models: run_key -> model name given by the user (overrides what the files say).
-        labels: run_key -> display label (default: the model name).
+        labels: run_key -> display label (default: the model name, made unique within the plan and
+            against the stored runs by ``storage.run_labels``).
         scales: run_key -> score scale override (one of ``storage.scales.SCALES``): applied to every
             row of the run whose scale was not fixed by the file or by LongScope's own scoring (see
             :meth:`PlannedRun.rescalable`) and recorded in the run's config (``scale_override``:
@@ -208,6 +231,7 @@ def commit(
     formats = {o.file_id: o.format for o in plan.files if o.file_id}
     if not plan.runs:
         return {}  # nothing new (every file already stored or failed): no write transaction
+    defaults = _labels(plan, store, ws, models)
 
     def write(cur) -> dict[str, int]:
         # identity is read again inside the (cross-client serialised, retried) transaction: a file or
@@ -227,7 +251,7 @@ def commit(
             item = dict(run=run, parts=parts, files=[plan.file_data[f] for f in sorted({p.file_id for p in parts})],
                         model=models.get(key) or run.model,
                         model_source="user" if models.get(key) else run.model_source,
-                        label=labels.get(key), scale=scales.get(key) or run.score_scale)
+                        label=labels.get(key) or defaults.get(key), scale=scales.get(key) or run.score_scale)
             if (run.existing_run_id is None and run.scale_override is None
                     and not any(p.niah_trials is not None and len(p.niah_trials) for p in parts)):
                 batch.append(item)

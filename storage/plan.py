@@ -39,6 +39,22 @@ class FileOutcome:
         return self.status == ERROR
 
 
+def _with_file_ids(table: str, parts: list[ParsedFile]) -> pd.DataFrame | None:
+    """``table``'s rows of ``parts`` concatenated, with the ``file_id`` category of each row's part."""
+    used = [(p, getattr(p, table)) for p in parts if getattr(p, table) is not None and len(getattr(p, table))]
+    if not used:
+        return None
+    df = used[0][1].copy() if len(used) == 1 else pd.concat([f for _, f in used], ignore_index=True)
+    ids = list(dict.fromkeys(p.file_id for p, _ in used if p.file_id is not None))
+    if not ids:  # a probe's rows come from no file
+        df["file_id"] = None
+        return df
+    index = {f: i for i, f in enumerate(ids)}
+    codes = np.repeat(np.array([index.get(p.file_id, -1) for p, _ in used], "int32"), [len(f) for _, f in used])
+    df["file_id"] = pd.Categorical.from_codes(codes, ids)
+    return df
+
+
 @dataclass
 class PlannedRun:
     """All parsed files that share a run key: one run in the store (new or appended to)."""
@@ -52,6 +68,10 @@ class PlannedRun:
     changed_files: list[str] = field(default_factory=list)
     #: the user's scale override as recorded in the run's config (set by :func:`commit`)
     scale_override: dict | None = None
+    #: default display label of a new run, unique in the upload and against stored runs
+    #: (``storage.run_labels``; None: appends to a stored run, or no model name yet)
+    label: str | None = None
+    _frames: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def first(self) -> ParsedFile:
@@ -79,17 +99,20 @@ class PlannedRun:
         return self.model is None
 
     def frame(self, table: str, parts: list[ParsedFile] | None = None) -> pd.DataFrame | None:
-        """Rows of ``table`` from ``parts`` (default all), with a ``file_id`` column."""
-        frames = [
-            # one category, not a copy of the 64-character id per row; one frame is not copied by a concat
-            getattr(p, table).assign(file_id=None if p.file_id is None else  # a probe's rows come from no file
-                                     pd.Categorical.from_codes(np.zeros(len(getattr(p, table)), "int8"), [p.file_id]))
-            for p in (self.parts if parts is None else parts)
-            if getattr(p, table) is not None and len(getattr(p, table))
-        ]
-        if len(frames) == 1:
-            return frames[0]
-        return pd.concat(frames, ignore_index=True) if frames else None
+        """Rows of ``table`` from ``parts`` (default all), with a ``file_id`` column (a category: one
+        id per file, not a copy of the 64-character id per row; None for a probe's rows).
+
+        One concatenation and one categorical for all the parts, linear in their number (a NIAH
+        run can have thousands of one-row files); the frame of all parts is kept while every part
+        still holds the same frame object, so the preview's reruns never rebuild it. Read-only.
+        """
+        if parts is None:
+            sources = [getattr(p, table) for p in self.parts]
+            cached = self._frames.get(table)
+            if cached is None or len(cached[0]) != len(sources) or any(a is not b for a, b in zip(cached[0], sources)):
+                cached = self._frames[table] = (sources, _with_file_ids(table, self.parts))
+            return cached[1]
+        return _with_file_ids(table, parts)
 
     @cached_property
     def judge_or_binary(self) -> JudgeOrBinary | None:

@@ -94,6 +94,14 @@ def run_files(store: Store, run_id: int, *, scope: Scope | None = None) -> pd.Da
     ).df()
 
 
+def stored_labels(store: Store, workspace: str) -> set[tuple[str, str]]:
+    """``(label, benchmark)`` of every run stored in ``workspace`` (soft-deleted ones too: they can be
+    restored): a new run's default label differs from those of its benchmark there
+    (``storage.run_labels``); other workspaces' labels are neither consulted nor revealed."""
+    return {(r[0], r[1]) for r in store.cursor().execute(
+        "SELECT DISTINCT label, benchmark FROM runs WHERE workspace = ?", [workspace]).fetchall()}
+
+
 def rename_run(store: Store, run_id: int, label: str, *, scope: Scope | None = None) -> None:
     """Set a run's display label, with an audit row (who, when, the label before).
 

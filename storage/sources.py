@@ -5,6 +5,12 @@ Folders are walked recursively; zip members are read in memory. Files over the s
 members add up to more than ``$LONGSCOPE_MAX_ZIP_MB`` (default 2048 MB) uncompressed is refused
 whole before any member is decompressed (a 2 MB "zip bomb" cannot take the server's memory), and
 a member whose path leaves the archive (``../``, ``..\\``, an absolute path) is skipped with an error.
+
+Paths, and so the names importers read from folders (model, length, task), on each route:
+``<picked folder>/<path inside>`` for a browser folder upload (the relative path the browser
+sends), ``<zip name>/<member path>`` for a zip, the absolute path on the command line (which ends
+the same way), and the file name alone for files picked one by one in the browser or a folder
+dropped on the uploader (a browser sends no folders for those: the Upload page says so).
 """
 from __future__ import annotations
 
@@ -20,6 +26,9 @@ from storage.importers.source import SourceFile
 RESULT_SUFFIXES = {".json", ".jsonl", ".csv", ".tsv", ".parquet"}
 #: full-name endings read as well (HELMET writes ``<output>.json.score``)
 RESULT_ENDINGS = (".json.score",)
+#: name ending of the archive the Upload page packs many picked files into (``ui.upload_packer``):
+#: its members are read as the uploaded files themselves, at their own paths
+PACK_SUFFIX = ".longscope-pack.zip"
 
 
 def max_file_bytes() -> int:
@@ -91,8 +100,9 @@ def _too_big(size: int) -> str | None:
     return None
 
 
-def from_zip(name: str, data: bytes) -> tuple[list[SourceFile], list[SkippedInput]]:
-    """Members of a zip archive as source files named ``<zip name>/<member path>``."""
+def from_zip(name: str, data: bytes, prefix: bool = True) -> tuple[list[SourceFile], list[SkippedInput]]:
+    """Members of a zip archive as source files named ``<zip name>/<member path>`` (``prefix``
+    False: ``<member path>``, for the Upload page's packed files, :data:`PACK_SUFFIX`)."""
     sources, skipped = [], []
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -105,7 +115,7 @@ def from_zip(name: str, data: bytes) -> tuple[list[SourceFile], list[SkippedInpu
                                            f"{max_zip_bytes() / 2**20:,.0f} MB limit (set LONGSCOPE_MAX_ZIP_MB)", True)]
         for info in zf.infolist():
             member = info.filename
-            path = f"{name}/{member}"
+            path = f"{name}/{member}" if prefix else member
             if _unsafe_member(member):
                 skipped.append(SkippedInput(path, "member path leaves the archive (.., or absolute): not read", True))
                 continue
@@ -127,7 +137,10 @@ def from_zip(name: str, data: bytes) -> tuple[list[SourceFile], list[SkippedInpu
 
 
 def from_upload(name: str, data: bytes) -> tuple[list[SourceFile], list[SkippedInput]]:
-    """An uploaded file (a zip is expanded). ``name`` may carry folders (``model/run/file.json``)."""
+    """An uploaded file (a zip is expanded; the page's packed archive into its members at their own
+    paths). ``name`` may carry folders (``model/run/file.json``)."""
+    if name.endswith(PACK_SUFFIX):
+        return from_zip(name, data, prefix=False)
     if name.lower().endswith(".zip"):
         return from_zip(name, data)
     reason = _too_big(len(data))

@@ -7,6 +7,7 @@ file whose bytes are a stand-in (its run key and a counter), recorded in ``files
 """
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -82,6 +83,28 @@ def synthetic_store(store: Store, n_niah: int = 80, n_ruler: int = 20, trials_to
                                 score_scale="pct_0_100", length_unit="tokens", model=model, model_source="field",
                                 tokenizer="synthetic", task_scores=scores))
     write_parsed(store, parts)
+
+
+#: folder of :func:`niah_package_files`: TushaarGVS's layout, the full model id in the folder name
+NIAH_PACKAGE_FOLDER = "model=bench-model_eval=number"
+
+
+def niah_package_files(n: int) -> list[tuple[str, bytes]]:
+    """``n`` synthetic per-test NIAH files of the ``needlehaystack`` package
+    (``storage.importers.niah_package``), named ``<NIAH_PACKAGE_FOLDER>/bm_len_<L>_depth_<D>_results.json``
+    as a browser folder upload names them: lengths 1,000, 2,000, ... tokens x 25 depths (0, 4, ...,
+    96 %), binary scores (``"evaluator": "number"``), the ``model`` field abbreviated (``bm``), so the
+    model is ``bench-model`` only where the folder name arrives. Returns ``(relative path, bytes)``."""
+    out = []
+    for i in range(n):
+        length, depth = 1000 * (1 + i // 25), 4 * (i % 25)
+        stem = f"bm_len_{length}_depth_{depth * 100}"
+        rec = {"model": "bm", "context_length": length, "depth_percent": float(depth), "version": 1,
+               "needle": "\nThe magic number is 123456.\n", "model_response": "123456." if (i * 7) % 3 else "no",
+               "score": 1 if (i * 7) % 3 else 0, "evaluator": "number", "test_duration_seconds": 1.5,
+               "test_timestamp_utc": "2024-06-13 13:46:12+0000", "file_name": stem}
+        out.append((f"{NIAH_PACKAGE_FOLDER}/{stem}_results.json", json.dumps(rec).encode()))
+    return out
 
 
 def plain(markdown: str) -> str:

@@ -16,9 +16,12 @@ from storage.scope import NoAccessError
 from storage.sources import SkippedInput, from_upload
 
 # the page's API: the storage names it uses, and the helpers below
-__all__ = ["DUPLICATE", "ERROR", "READY", "REPEATED", "MissingModelError", "NoAccessError", "check_override", "commit",
-           "count_summary", "delete_run", "prepare", "read_uploads", "rename_run", "retention_days",
+__all__ = ["DUPLICATE", "ERROR", "MAX_ERRORS_SHOWN", "READY", "REPEATED", "MissingModelError", "NoAccessError",
+           "check_override", "commit", "count_summary", "delete_run", "folderless", "prepare", "read_uploads", "rename_run", "retention_days",
            "supported_formats"]
+
+#: per-file error messages the page spells out below its preview table (the table lists every one)
+MAX_ERRORS_SHOWN = 20
 
 
 def supported_formats() -> pd.DataFrame:
@@ -35,3 +38,10 @@ def read_uploads(uploads: list[tuple[str, bytes]]) -> tuple[list[SourceFile], li
         sources += s
         skipped += k
     return sources, skipped
+
+
+def folderless(paths: list[str]) -> int:
+    """How many of the files read came without any folder in their path: files picked one by one
+    (the browser sends file names only, so names a harness keeps in folders cannot be read, unlike
+    ``longscope ingest FOLDER``, a folder upload or a zip)."""
+    return sum("/" not in p for p in paths)

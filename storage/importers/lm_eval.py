@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from storage.importers.parsed import ParsedFile
-from storage.importers.source import SourceFile, require
+from storage.importers.source import SourceFile, detect_bytes, require
 from storage.scales import guess_rows
 
 FORMAT = "lm_eval"
@@ -33,11 +33,16 @@ RULER_TOKENIZER = "evaluated model's tokenizer (lm-eval ruler tasks count with t
 
 
 def detect(src: SourceFile) -> bool:
-    """A JSON object with ``results`` near the start and ``versions`` somewhere in it."""
+    """A JSON object with ``results`` near the start and ``versions`` in its first or last
+    ``detect_bytes()`` (v0.4 writes ``versions`` after the task configs, near the end)."""
     if src.suffix != ".json":
         return False
     head = src.head(4096).lstrip()
-    return head.startswith("{") and '"results"' in head and b'"versions"' in src.data
+    if not (head.startswith("{") and '"results"' in head):
+        return False
+    limit = detect_bytes()
+    return (src.data.find(b'"versions"', 0, limit) >= 0
+            or src.data.find(b'"versions"', max(0, len(src.data) - limit)) >= 0)
 
 
 def parse(src: SourceFile) -> list[ParsedFile]:

@@ -5,7 +5,8 @@ An importer is a module in ``storage/importers/`` that defines:
 - ``FORMAT`` (str): its id, stored in ``files.format`` and ``runs.harness``;
 - ``LABEL`` (str): a human name for the preview, e.g. "NIAH legacy per-test JSON (gkamradt)";
 - ``PRIORITY`` (int): lower is tried first (specific formats before generic ones);
-- ``detect(src: SourceFile) -> bool``: cheap check on path and ``src.head()``;
+- ``detect(src: SourceFile) -> bool``: cheap check on path and ``src.head()`` / ``src.first_line()``,
+  reading at most ``source.detect_bytes()`` bytes (``$LONGSCOPE_DETECT_BYTES``) of the file;
 - ``parse(src: SourceFile) -> list[ParsedFile]``: full parse and validation; raises ``FormatError``;
 - ``PATH_FOLDERS`` (int, optional): how many trailing folders carry model / length / task, part of
   the file's identity with its content hash (``storage.identity``; default 0).
@@ -20,7 +21,7 @@ from functools import lru_cache
 from types import ModuleType
 
 import storage.importers as _pkg
-from storage.importers.source import SourceFile
+from storage.importers.source import SourceFile, detect_bytes
 
 _NOT_IMPORTERS = {"registry", "source", "parsed", "common"}
 
@@ -56,21 +57,29 @@ def detect(src: SourceFile) -> ModuleType:
     Raises:
         FormatError: no importer recognises the file (the message lists what was looked at).
     """
-    if not src.data or src.data.isspace():
+    if not src.data or src.data[:4096].isspace() and src.data.isspace():
         raise src.error(None, "the file is empty")
+    limit = detect_bytes()
     if src.suffix != ".parquet":
-        src.check_utf8()  # FormatError for UTF-16 or non-UTF-8 bytes, naming the line; keeps no decoded copy
+        # FormatError for UTF-16 or non-UTF-8 bytes, naming the line; keeps no decoded copy; the rest
+        # of a recognised file is checked as it is parsed, an unrecognised one is never read further
+        src.check_utf8(limit=limit)
     for mod in importers():
         if mod.detect(src):
+            if src.suffix != ".parquet":
+                src.check_utf8()
             return mod
-    if src.suffix == ".json":
+    small = len(src.data) <= limit
+    if small and src.suffix == ".json":
         src.json()  # a syntax error or truncation is a better message than "unknown format"
-    elif src.suffix == ".jsonl":
+    elif small and src.suffix == ".jsonl":
         src.jsonl()
     head = src.head(200).strip().replace("\n", " ")
+    looked = "" if small else (f" Only its first {limit:,} bytes were read to detect the format "
+                               f"(LONGSCOPE_DETECT_BYTES); the rest was not parsed.")
     raise src.error(
         "format",
         f"unknown format: none of the {len(importers())} importers recognised it "
-        f"(extension {src.suffix or 'none'}; starts with {head[:80]!r}). "
+        f"(extension {src.suffix or 'none'}; starts with {head[:80]!r}).{looked} "
         "For another harness, convert it to the generic tidy CSV/Parquet (see README).",
     )

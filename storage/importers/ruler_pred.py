@@ -45,7 +45,7 @@ def detect(src: SourceFile) -> bool:
     """A ``.jsonl`` whose first line has the keys ``index``, ``pred`` and ``outputs``."""
     if src.suffix != ".jsonl":
         return False
-    first = src.head(65536).lstrip().split("\n", 1)[0]
+    first = src.first_line()  # up to its newline, however long (a RULER line holds the whole prompt)
     return all(f'"{k}"' in first for k in ("index", "pred", "outputs"))
 
 

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -18,6 +19,15 @@ from typing import Any
 import pandas as pd
 
 UTF8_BOM = b"\xef\xbb\xbf"
+#: default of :func:`detect_bytes`
+DEFAULT_DETECT_BYTES = 8 * 2**20
+
+
+def detect_bytes() -> int:
+    """How many bytes at the start of a file format detection may read (``$LONGSCOPE_DETECT_BYTES``,
+    default 8 MiB): enough for a JSON Lines first line holding a whole long-context prompt, never
+    the whole of a large file (an unrecognised one is refused without being parsed)."""
+    return int(os.environ.get("LONGSCOPE_DETECT_BYTES", DEFAULT_DETECT_BYTES))
 
 
 class FormatError(ValueError):
@@ -85,26 +95,33 @@ class SourceFile:
 
     @cached_property
     def text(self) -> str:
-        """The content decoded as UTF-8 (a UTF-8 byte-order mark is dropped, with a note).
+        """The content decoded as UTF-8 (a UTF-8 byte-order mark is dropped, with a note), kept
+        with the file (the parsers below decode without keeping a copy).
 
         Raises:
             FormatError: empty file, or bytes that are not UTF-8 (names line and column).
         """
+        return self._decoded()
+
+    def _decoded(self) -> str:
+        """What :attr:`text` holds, decoded afresh and not kept (the caller drops it when done)."""
         data = self._utf8_body()
         try:
             return str(data, "utf-8")
         except UnicodeDecodeError as exc:
             raise self._utf8_error(exc.start) from None
 
-    def check_utf8(self, chunk: int = 1 << 20) -> None:
+    def check_utf8(self, chunk: int = 1 << 20, limit: int | None = None) -> None:
         """Raise what :attr:`text` would raise, decoding ``chunk`` bytes at a time and keeping
-        nothing (format detection of a file DuckDB or Arrow then read from the bytes themselves)."""
+        nothing (format detection of a file DuckDB or Arrow then read from the bytes themselves).
+        ``limit``: check only the first ``limit`` bytes (a character cut at the limit is not an error)."""
         data = self._utf8_body()
+        end = len(data) if limit is None else min(limit, len(data))
         decoder = codecs.getincrementaldecoder("utf-8")()
-        for start in range(0, len(data), chunk):
-            piece = data[start:start + chunk]
+        for start in range(0, end, chunk):
+            piece = data[start:min(start + chunk, end)]
             try:
-                decoder.decode(piece, final=start + chunk >= len(data))
+                decoder.decode(piece, final=start + len(piece) >= len(data))
             except UnicodeDecodeError as exc:  # exc.object = bytes held back from before + piece
                 raise self._utf8_error(start + exc.start - (len(exc.object) - len(piece))) from None
 
@@ -134,10 +151,17 @@ class SourceFile:
             data = data[len(UTF8_BOM):]
         return data.decode("utf-8", errors="replace")
 
+    def first_line(self) -> str:
+        """The first line, decoded leniently, read up to its newline but never past
+        :func:`detect_bytes` (a JSON Lines line can hold a whole prompt, far over 64 KiB)."""
+        limit = detect_bytes()
+        end = self.data.find(b"\n", 0, limit)
+        return self.head(limit if end < 0 else end)
+
     def first_json_line(self) -> dict | None:
         """The first line parsed as a JSON object, or None (for cheap JSONL format detection)."""
         try:
-            first = json.loads(self.head().split("\n", 1)[0])
+            first = json.loads(self.first_line())
         except ValueError:
             return None
         return first if isinstance(first, dict) else None
@@ -148,7 +172,7 @@ class SourceFile:
         Raises:
             FormatError: names the line and column of the syntax error, or says it is truncated.
         """
-        text = self.text
+        text = self._decoded()  # not kept: the parsed objects are what the importer keeps
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
@@ -162,15 +186,18 @@ class SourceFile:
         Raises:
             FormatError: names the first bad line.
         """
+        self.check_utf8()  # the precise error (line, column) before streaming the lines
         rows = []
-        lines = self.text.splitlines()
+        # line by line from the bytes: never the whole file decoded at once (nor a list of its lines)
+        lines = io.TextIOWrapper(io.BytesIO(self.data), encoding="utf-8-sig", newline=None)
         for i, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                last = i == len(lines) and (exc.pos >= len(line.rstrip()) or exc.msg.startswith("Unterminated string"))
+                last = not any(rest.strip() for rest in lines) and (
+                    exc.pos >= len(line.rstrip()) or exc.msg.startswith("Unterminated string"))
                 msg = "line is cut off: the file looks truncated" if last else f"invalid JSON: {exc.msg}"
                 raise self.error(f"line {i}", msg) from None
             if not isinstance(obj, dict):
@@ -184,7 +211,7 @@ class SourceFile:
         Raises:
             FormatError: names the line of a CSV syntax error.
         """
-        reader = csv.reader(io.StringIO(self.text, newline=""), strict=True)
+        reader = csv.reader(io.StringIO(self._decoded(), newline=""), strict=True)
         try:
             return [row for row in reader]
         except csv.Error as exc:
@@ -194,11 +221,15 @@ class SourceFile:
         """Parse as CSV with pandas (``keep_default_na=False`` unless given).
 
         Raises:
-            FormatError: with pandas' message (which names the line).
+            FormatError: bytes that are not UTF-8 (names line and column), or pandas' message (which
+                names the line).
         """
         read_csv_kwargs.setdefault("keep_default_na", False)
+        # pandas reads the bytes in chunks: no decoded copy of the whole file (checked as UTF-8 first,
+        # for the error naming line and column; BytesIO shares the bytes object, no copy either)
+        self.check_utf8()
         try:
-            return pd.read_csv(io.StringIO(self.text), **read_csv_kwargs)
+            return pd.read_csv(io.BytesIO(self.data), encoding="utf-8-sig", **read_csv_kwargs)
         except (pd.errors.ParserError, ValueError) as exc:
             raise self.error("CSV", str(exc).strip()) from None
 

@@ -52,7 +52,7 @@ PARQUET_MAGIC = b"PAR1"
 
 def _header(src: SourceFile) -> list[str]:
     """Column names: the CSV header, the Parquet schema, or the keys of the JSON Lines objects in
-    the first 64 KiB (the first line at least)."""
+    the first 64 KiB (the first line at least, however long: ``SourceFile.first_json_line``)."""
     if src.suffix == ".parquet":
         return pq.read_schema(pa.BufferReader(src.data)).names if src.data[:4] == PARQUET_MAGIC else []
     head = src.head(65536)
@@ -67,7 +67,7 @@ def _header(src: SourceFile) -> list[str]:
             continue
         if isinstance(obj, dict):
             keys.update(dict.fromkeys(obj))
-    return list(keys) or [k for k in TYPES if f'"{k}"' in first]
+    return list(keys or src.first_json_line() or {}) or [k for k in TYPES if f'"{k}"' in first]
 
 
 def detect(src: SourceFile) -> bool:

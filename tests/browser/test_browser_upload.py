@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import READY_MS, open_page, wait_until_idle
+from tests.factories import NIAH_PACKAGE_FOLDER, niah_package_files
 
 pytestmark = pytest.mark.browser
 
@@ -42,3 +43,45 @@ def test_upload_preview_name_and_store(app_url, browser, real_data, tmp_path):
     page.get_by_text("gpt-4-1106-preview · mean score (0..1)").wait_for(timeout=READY_MS)
     assert "0.938" in page.inner_text("body")
     assert "225 cells, 225 trials, 0 missing" in page.inner_text("body")
+
+
+def _write(root, files) -> list:
+    paths = []
+    for rel, data in files:
+        paths.append(root / rel)
+        paths[-1].parent.mkdir(parents=True, exist_ok=True)
+        paths[-1].write_bytes(data)
+    return paths
+
+
+def test_many_files_and_a_folder_travel_as_one_packed_archive(app_url, browser, tmp_path):
+    """60 files picked one by one, stored, then another 60 of the run as a folder: each upload is
+    packed in the browser into one archive (ui/upload_packer.py), the second one too (after the
+    uploader was reset by storing). The folder keeps its name, so the model is the folder's
+    ``bench-model`` as on the command line; the files picked alone get the field's ``bm`` and the page
+    says why."""
+    files = niah_package_files(120)
+    picked = _write(tmp_path / "a", files[:60])
+    _write(tmp_path / "b", files[60:])
+    page = open_page(browser, f"{app_url}/upload", height=1400)
+    page.locator("input[type=file]").first.set_input_files([str(p) for p in picked])
+    page.get_by_text("60 file(s): 60 ready").wait_for(timeout=READY_MS)
+    status = page.get_by_test_id("upload-packer-status")
+    assert "Packed 60 files" in status.inner_text()  # one archive sent, not 60 files
+    assert "60 file(s) came without their folders" in page.inner_text("body")
+    expect(page.get_by_role("textbox", name="Model")).to_have_value("bm")
+    store_button = page.get_by_role("button", name="Store 1 run(s)")
+    expect(store_button).to_be_enabled(timeout=READY_MS)
+    store_button.click()
+    page.get_by_text("Stored 1 run(s)").wait_for(timeout=READY_MS)
+
+    page.get_by_text("Upload a whole folder").click()
+    page.wait_for_selector("input[type=file][webkitdirectory]", state="attached", timeout=READY_MS)
+    wait_until_idle(page)
+    page.evaluate("() => { window.__longscopePacker.status.textContent = ''; }")  # tell the next packing apart
+    page.locator("input[type=file]").first.set_input_files(str(tmp_path / "b" / NIAH_PACKAGE_FOLDER))
+    page.get_by_text("60 file(s): 60 ready").wait_for(timeout=READY_MS)
+    assert "Packed 60 files" in status.inner_text()
+    assert NIAH_PACKAGE_FOLDER in page.inner_text("body")  # the preview's folder column
+    expect(page.get_by_role("textbox", name="Model")).to_have_value("bench-model")
+    assert "came without their folders" not in page.inner_text("body")
