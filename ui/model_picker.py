@@ -21,7 +21,9 @@ The job panel (progress, ETA, cancel of the queued and running jobs) is ``ui.job
 """
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+
 import streamlit as st
 
 OTHER = "other…"
@@ -56,11 +58,32 @@ class PickedModel:
                     allow_pickle=self.allow_pickle)
 
 
-@st.cache_resource(show_spinner="Reading the model config…")
-def _describe(spec: str, device: str | None, trust_remote_code: bool):
+#: how long a page waits for a model's facts before it shows itself with a "reading" note and
+#: checks back (a config.json or a cached GGUF answers well within it; a first GGUF read takes
+#: tens of seconds, issue 13 item 6)
+FACTS_WAIT_S = 3.0
+#: how often the note checks whether the facts have arrived (then the page runs again)
+FACTS_POLL_S = 2.0
+_READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="model-facts")
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _describe(spec: str, device: str | None, trust_remote_code: bool) -> Future:
+    """``analysis.probes.models.describe`` started in a background thread, once per process and
+    model (every session shares it); the future's result is the ``ModelInfo``."""
     from analysis.probes.models import describe
 
-    return describe(spec, device=device, trust_remote_code=trust_remote_code)
+    return _READER.submit(describe, spec, device=device, trust_remote_code=trust_remote_code)
+
+
+@st.fragment(run_every=FACTS_POLL_S)
+def _reading_note(future: Future, name: str) -> None:
+    """The note shown while the facts are read; runs the whole page again once they are in."""
+    if future.done():
+        st.rerun()
+    st.info(f"Reading the configuration and tokenizer of {name} (no weights yet)… The first read of a "
+            "GGUF file on this machine takes up to a minute or two; it is kept on disk, so later visits "
+            "open at once. This page continues by itself.", icon=":material/hourglass_top:")
 
 
 def _devices() -> list[str]:
@@ -155,8 +178,21 @@ def _described(spec: str, dev: str | None, trust: bool, pickle: bool) -> PickedM
 
     try:
         allowed_switches(spec, trust, pickle)  # before the config is read: it may name remote code
-        info = _describe(spec, dev, trust)
-    except (ModelLoadError, ModelNotAllowedError) as exc:
+    except ModelNotAllowedError as exc:
+        st.error(str(exc))
+        return None
+    future = _describe(spec, dev, trust)
+    if not wait([future], timeout=FACTS_WAIT_S).done:
+        from analysis.probes.models import EMBEDDED
+
+        _reading_note(future, EMBEDDED[spec].name if spec in EMBEDDED else spec)
+        return None
+    try:
+        info = future.result()
+    except Exception as exc:
+        _describe.clear(spec, dev, trust)  # read again next time (the folder may be fixed meanwhile)
+        if not isinstance(exc, ModelLoadError):
+            raise
         st.error(str(exc))
         return None
     cols = st.columns(7)

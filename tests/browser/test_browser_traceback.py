@@ -14,6 +14,8 @@ PASSAGES = ["The museum opens at nine.", "The secret code for the vault is 7341.
 def test_traceback_page_runs_loo_and_shades_the_needle(app_url, browser, screenshots):
     page = open_page(browser, f"{app_url}/traceback", height=1500)
     page.get_by_text("Context traceback").first.wait_for(timeout=READY_MS)
+    # the picker reads the model's facts in the background (a first GGUF read: tens of seconds)
+    page.get_by_text("Context limit").first.wait_for(timeout=2 * READY_MS)
     page.get_by_text("Passage list (one per line)").click()
     page.get_by_label("Passages, one per line").fill("\n".join(PASSAGES))
     page.get_by_label("Question").fill("What is the secret code for the vault?")

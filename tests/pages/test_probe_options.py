@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.probe_ready import until_model_read
 
 ROOT = Path(__file__).resolve().parents[2]
 #: flags that say where a command-line result goes (the page has its store and its download buttons)
@@ -49,7 +50,7 @@ def _submitted(monkeypatch, tmp_path, module: str, page: str, fill) -> object:
     job_module = importlib.import_module(f"jobs.{module}")
     monkeypatch.setattr(job_module, "submit", lambda options, store, **kw: got.append(options) or -1)
     monkeypatch.setenv("LONGSCOPE_DB", str(tmp_path / "opts.duckdb"))
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=180).run()
+    at = until_model_read(AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=180).run())
     assert not at.exception, at.exception
     fill(at)
     assert not at.exception, at.exception

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from tests.probe_ready import until_model_read
 
 ROOT = Path(__file__).resolve().parents[2]
 INFO = {"spec": "smollm2", "name": "SmolLM2-135M-Instruct", "n_layers": 30, "n_heads": 9, "n_kv_heads": 3,
@@ -51,8 +52,7 @@ def _page(name: str):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page(f"pages/{name}.py").run()
-    return at
+    return until_model_read(at.switch_page(f"pages/{name}.py").run())
 
 
 def test_retrieval_heads_page(probe_db):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from tests.probe_ready import until_model_read
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +25,7 @@ def test_page_estimate_and_past_result(tmp_path, monkeypatch):
                             "survives_without_random": 0.5, "random_draws": 2}}
     tid = save_traceback(open_store(db), doc, context_hash="h")
 
-    at = AppTest.from_file(str(ROOT / "pages" / "traceback.py"), default_timeout=120).run()
+    at = until_model_read(AppTest.from_file(str(ROOT / "pages" / "traceback.py"), default_timeout=120).run())
     assert not at.exception
     assert at.title[0].value == "Context traceback"
     at.radio[0].set_value("NIAH trial of a live sweep").run()
@@ -72,11 +73,11 @@ def test_page_takes_context_from_a_sweep_trial(tmp_path, monkeypatch, tiny_llama
     write_sweep_cell(open_store(db), "probe-niah:test", model=str(folder), label="tiny sweep", tokenizer="bytes",
                      config=config, trials=trials)
 
-    at = AppTest.from_file(str(ROOT / "pages" / "traceback.py"), default_timeout=60).run()
+    at = until_model_read(AppTest.from_file(str(ROOT / "pages" / "traceback.py"), default_timeout=60).run())
     at.radio[0].set_value("NIAH trial of a live sweep").run()
     assert any("pick that model above" in i.value for i in at.info)  # the sweep's model must be picked
     next(s for s in at.selectbox if s.label == "Model").set_value("other…").run()
-    next(t for t in at.text_input if t.label.startswith("Model folder")).set_value(str(folder)).run()
+    until_model_read(next(t for t in at.text_input if t.label.startswith("Model folder")).set_value(str(folder)).run())
     assert not at.exception
     question = next(t for t in at.text_input if t.label == "Question")
     answer = next(t for t in at.text_input if t.label == "Answer")

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from analysis.probes.model_policy import (AllowedModel, ModelNotAllowedError, check_model, check_text_size,
                                           is_shared, load_allowed, max_upload_mb)
 from tests.sign_in import sign_in_as
+from tests.probe_ready import until_model_read
 
 ROOT = Path(__file__).resolve().parents[2]
 EMBEDDED = {"smollm2", "gemma3-270m"}
@@ -97,7 +98,7 @@ def _page(monkeypatch, tmp_path, identity: str | None, role: str | None, spec: s
     at.session_state["niah_model"] = "other…"
     at.session_state["niah_spec"] = spec
     at.session_state[f"niah_trust_{spec}"] = True
-    return at.run()
+    return until_model_read(at.run())
 
 
 def test_member_and_anonymous_cannot_load_the_folder(evil_folder, tmp_path, monkeypatch):
