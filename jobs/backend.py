@@ -14,12 +14,11 @@ either without branching::
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from analysis.vocabulary import JobState
-from jobs.queue import Job, job_queue
+from jobs.queue import Job, ProgressFigures, job_queue
 from jobs.scoping import as_user, scope_to_json
 from jobs.team_queue import TeamQueue, queue_dsn
 from storage.job_board import JobRow
@@ -42,7 +41,7 @@ class ProbeSpec:
 
 
 @dataclass(frozen=True)
-class JobView:
+class JobView(ProgressFigures):
     """A snapshot of one probe job. Times are Unix seconds; ``length`` is the last context length
     reported (tokens); ``owner``/``workspace`` say who queued it and where it writes (None: local)."""
 
@@ -64,17 +63,6 @@ class JobView:
     workspace: str | None = None
     cancelling: bool = False
 
-    @property
-    def fraction(self) -> float:
-        """Done / total (0 before the first report)."""
-        return self.done / self.total if self.total else 0.0
-
-    @property
-    def eta_s(self) -> float | None:
-        """Seconds left, extrapolated linearly from the elapsed time; None before the first unit."""
-        if self.status != "running" or not self.done or not self.started:
-            return None
-        return (time.time() - self.started) / self.done * (self.total - self.done)
 
 
 class InProcessBackend:

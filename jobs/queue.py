@@ -47,8 +47,25 @@ def oom_message(exc: BaseException, length: int | None, device: str) -> str:
             f"or use a larger device. ({type(exc).__name__}: {str(exc)[:200]})")
 
 
+class ProgressFigures:
+    """``fraction`` and ``eta_s`` of anything with ``status``, ``done``, ``total`` and ``started``
+    (epoch seconds): a queued :class:`Job` here, a job row of the team queue (``jobs.backend``)."""
+
+    @property
+    def fraction(self) -> float:
+        """Done / total (0 before the first report)."""
+        return self.done / self.total if self.total else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left, extrapolated linearly from the elapsed time; None before the first unit."""
+        if self.status != "running" or not self.done or not self.started:
+            return None
+        return (time.time() - self.started) / self.done * (self.total - self.done)
+
+
 @dataclass
-class Job:
+class Job(ProgressFigures):
     """A queued probe job (read its fields from any thread); the ``ctx`` its function reports to."""
 
     id: int = 0
@@ -83,17 +100,6 @@ class Job:
         """Ask the job to stop at its next :meth:`check` (a queued job never starts)."""
         self.cancel_event.set()
 
-    @property
-    def fraction(self) -> float:
-        return self.done / self.total if self.total else 0.0
-
-    @property
-    def eta_s(self) -> float | None:
-        """Seconds left, extrapolated linearly from the elapsed time; None before the first unit."""
-        if self.status != "running" or not self.done or not self.started:
-            return None
-        elapsed = time.time() - self.started
-        return elapsed / self.done * (self.total - self.done)
 
 
 class JobQueue:
