@@ -18,6 +18,7 @@ running job is failed. Workers send a heartbeat every ``--heartbeat`` seconds (d
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import os
 import re
 import threading
@@ -135,6 +136,18 @@ class TeamQueue:
             return job_board.live_workers(conn, self.stall_s)
 
 
+def _run(coroutine_fn):
+    """Run ``coroutine_fn()`` to completion from synchronous code: ``asyncio.run`` in this thread,
+    or in a short-lived thread of its own when this thread already runs an event loop (a notebook,
+    an async test harness), where ``asyncio.run`` refuses."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine_fn())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="team-queue") as pool:
+        return pool.submit(asyncio.run, coroutine_fn()).result()
+
+
 def fail_stalled(dsn: str, stall_s: float) -> list[int]:
     """Mark failed every running probe job whose worker sent no heartbeat for ``stall_s`` seconds
     (procrastinate's ``get_stalled_jobs``), with an error saying so; returns their ids."""
@@ -151,7 +164,7 @@ def fail_stalled(dsn: str, stall_s: float) -> list[int]:
                     continue  # it ended meanwhile
                 failed.append(job.id)
             return failed
-    ids = asyncio.run(go())
+    ids = _run(go)
     if ids:
         with job_board.connect(dsn) as conn:
             for job_id in ids:

@@ -107,6 +107,22 @@ def test_queue_schema_is_created_once(team_location):
     assert ensure_schema(dsn) is False
 
 
+def test_stalled_jobs_are_checked_also_from_a_thread_running_an_event_loop(team_location):
+    """The board's check for dead workers runs procrastinate's async calls; from a thread that already
+    runs an event loop (a notebook, Playwright's sync API in a test session) it must still work."""
+    import asyncio
+
+    from jobs.team_queue import ensure_schema, fail_stalled, queue_dsn
+
+    dsn = queue_dsn(team_location[0])
+    ensure_schema(dsn)
+
+    async def board_in_a_loop():
+        return fail_stalled(dsn, 30.0)
+
+    assert asyncio.run(board_in_a_loop()) == []  # no job at all: nothing stalled, and no RuntimeError
+
+
 def test_probe_page_on_the_team_store_queues_and_cancels(team_location, monkeypatch):
     """The NIAH page on the team store: Run queues a job (nothing runs in the page's process); the
     panel shows it queued with "No worker is running" and the command; Cancel cancels it."""
