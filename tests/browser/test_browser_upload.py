@@ -13,6 +13,9 @@ from tests.factories import NIAH_PACKAGE_FOLDER, niah_package_files
 
 pytestmark = pytest.mark.browser
 
+#: the Upload page's packer script has attached its listeners (ui/assets/upload_packer.js): files
+#: given before that travel one by one, after it as one archive, so every test waits for it first
+PACKER_READY = "() => window.__longscopePacker && window.__longscopePacker.installed"
 GPT4 = "gkamradt__LLMTest_NeedleInAHaystack/original_results/OpenAI_Original_Results/OpenAI_OriginalResults.json"
 
 
@@ -22,8 +25,11 @@ def test_upload_preview_name_and_store(app_url, browser, real_data, tmp_path):
     page = open_page(browser, f"{app_url}/upload", height=1200)
     # the limit is stated before anything is sent (config.toml: maxUploadSize = 1024; ingest limit 1024 MB)
     assert "Up to 1,024 MB per file" in page.inner_text("body") and "client_max_body_size 1024m;" in page.inner_text("body")
+    page.wait_for_function(PACKER_READY, timeout=READY_MS)
     page.locator("input[type=file]").first.set_input_files([str(real_data / GPT4), str(broken)])
     page.get_by_text("1 · What was detected").wait_for(timeout=READY_MS)
+    page.get_by_text("Model (required: the files do not name it)").wait_for(timeout=READY_MS)
+    wait_until_idle(page)  # the preview is drawn in full before it is read
     body = page.inner_text("body")
     assert "1 ready, 0 already ingested, 1 with errors" in body
     assert "token_len_1000_depth_0_results.json (line 1): JSON ends early: the file looks truncated" in body
@@ -53,10 +59,6 @@ def _write(root, files) -> list:
         paths[-1].parent.mkdir(parents=True, exist_ok=True)
         paths[-1].write_bytes(data)
     return paths
-
-
-#: the packer's script has attached its listeners (ui/assets/upload_packer.js)
-PACKER_READY = "() => window.__longscopePacker && window.__longscopePacker.installed"
 
 
 def _sent(page) -> list[str]:

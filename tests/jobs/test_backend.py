@@ -111,6 +111,7 @@ def test_stalled_jobs_are_checked_also_from_a_thread_running_an_event_loop(team_
     """The board's check for dead workers runs procrastinate's async calls; from a thread that already
     runs an event loop (a notebook, Playwright's sync API in a test session) it must still work."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from jobs.team_queue import ensure_schema, fail_stalled, queue_dsn
 
@@ -120,7 +121,10 @@ def test_stalled_jobs_are_checked_also_from_a_thread_running_an_event_loop(team_
     async def board_in_a_loop():
         return fail_stalled(dsn, 30.0)
 
-    assert asyncio.run(board_in_a_loop()) == []  # no job at all: nothing stalled, and no RuntimeError
+    # a thread of its own runs the loop (the test session's main thread may run Playwright's already)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        stalled = pool.submit(asyncio.run, board_in_a_loop()).result(timeout=120)
+    assert stalled == []  # no job at all: nothing stalled, and no RuntimeError
 
 
 def test_probe_page_on_the_team_store_queues_and_cancels(team_location, monkeypatch):
