@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import HOSTILE_MODEL, open_page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from tests.conftest import HOSTILE_MODEL, READY_MS, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +22,10 @@ def hostile_run_id(app_db, gap_run_id) -> int:
     return gap_run_id + 1  # appended right after the gap run (tests/conftest.py: app_db)
 
 
+#: the hostile name shown as plain text somewhere on the page (zero-width spaces of the escaping removed)
+LITERAL_JS = "document.body.innerText.replaceAll('\\u200b', '').includes('**BOLD** ![x](http')"
+
+
 def _made_from_data(page) -> dict:
     """Elements the hostile text would create if it were rendered as Markdown or HTML."""
     return page.evaluate("""() => ({
@@ -29,8 +35,8 @@ def _made_from_data(page) -> dict:
         icons: [...document.querySelectorAll('[role=img], [data-testid=stMarkdownContainer] span[style]')]
                 .map(e => e.textContent).filter(t => t.includes('red')),
         links: [...document.querySelectorAll('a')].map(a => a.href).filter(h => /beacon|img\\.png/.test(h)),
-        literal: document.body.innerText.replaceAll('\\u200b', '').includes('**BOLD** ![x](http'),
-    })""")
+        literal: ${LITERAL},
+    })""".replace("${LITERAL}", LITERAL_JS))
 
 
 def test_uploaded_names_are_shown_literally_on_every_page(app_url, browser, outside_calls, hostile_run_id):
@@ -38,6 +44,11 @@ def test_uploaded_names_are_shown_literally_on_every_page(app_url, browser, outs
     problems = {}
     for path, in_text in PAGES.items():
         page = open_page(context, f"{app_url}/{path.format(rid=hostile_run_id)}")
+        if in_text:  # the name may first appear in a chart drawn after the script run: give it time
+            try:
+                page.wait_for_function(f"() => {LITERAL_JS}", timeout=READY_MS)
+            except PlaywrightTimeoutError:
+                pass  # reported below: not shown literally
         found = _made_from_data(page)
         if found["images"] or found["bold"] or found["links"] or found["icons"] or (in_text and not found["literal"]):
             problems[path] = found
