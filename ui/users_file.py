@@ -25,11 +25,12 @@ import hashlib
 import os
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from analysis.settings_file import read_settings
 
 DEFAULT_USERS_FILE = Path(".streamlit") / "users.toml"
 MIN_PASSWORD_LENGTH = 12
@@ -51,12 +52,7 @@ def load_users(path: Path | None = None) -> dict[str, str]:
         ValueError: the file is not TOML, or a user lacks ``password_hash`` (naming file and user).
     """
     path = path or users_file()
-    if not path.exists():
-        return {}
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc})") from exc
+    doc = read_settings(path)
     out = {}
     for name, entry in (doc.get("users") or {}).items():
         if not isinstance(entry, dict) or not isinstance(entry.get("password_hash"), str):

@@ -30,9 +30,10 @@ leave room while refusing a multi-GB paste.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from analysis.settings_file import read_settings
 
 DEFAULT_MODELS_FILE = Path(".streamlit") / "models.toml"
 DEFAULT_MAX_HAYSTACK_CHARS = 2_000_000
@@ -72,12 +73,7 @@ def load_allowed(path: Path | None = None) -> dict[str, AllowedModel]:
             (naming the file and the entry).
     """
     path = path or models_file()
-    if not path.exists():
-        return {}
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc})") from exc
+    doc = read_settings(path)
     out = {}
     for i, entry in enumerate(doc.get("model") or []):
         spec = entry.get("spec") if isinstance(entry, dict) else None
