@@ -80,44 +80,62 @@ def layout_cells(cells: pd.DataFrame, max_cells: int = MAX_CELLS, max_bins: int 
     return out
 
 
-def _bins(values: np.ndarray, max_bins: int) -> tuple[dict, list[tuple]]:
+def _bins(values: np.ndarray, max_bins: int) -> tuple[pd.Series, list[tuple]]:
     """value -> bin index over consecutive groups of sorted distinct ``values``, and (lo, hi) per bin."""
     groups = np.array_split(values, min(len(values), max_bins))
-    return ({v: i for i, g in enumerate(groups) for v in g}, [(g[0], g[-1]) for g in groups])
+    index = pd.Series(np.repeat(np.arange(len(groups)), [len(g) for g in groups]), index=values)
+    return index, [(g[0], g[-1]) for g in groups]
 
 
 def aggregate_grid(grid: pd.DataFrame, lengths: np.ndarray, depths: np.ndarray, max_bins: int) -> pd.DataFrame:
     """One run's grid binned to at most ``max_bins`` lengths x ``max_bins`` depths.
 
-    Each bin: n = total trials, mean_score = trial-weighted mean of its cells' mean scores
-    (= the mean over all scored trials of the bin), mean_needle_recall likewise, raw_counts = summed raw-score counts,
-    labels 'lo–hi' (:func:`format_length` / :func:`format_depth`), ``members`` its cells.
-    Bins without a trial are absent (gaps).
+    Each bin: n = total trials (n_not_evaluated likewise, when the grid has it), mean_score =
+    trial-weighted mean of its cells' mean scores (= the mean over all scored trials of the bin),
+    mean_needle_recall likewise, raw_counts = summed raw-score counts (None when no cell has any),
+    labels 'lo–hi' (:func:`format_length` / :func:`format_depth`), ``members`` its cells in
+    (length, depth) order. Bins without a trial are absent (gaps). Vectorised: a 120,000-cell
+    grid is binned in well under a second.
     """
     x_of, x_range = _bins(lengths, max_bins)
     y_of, y_range = _bins(depths, max_bins)
-    g = grid.assign(x=grid["context_length"].map(x_of), y=grid["depth_percent"].map(y_of))
-    g["_scored"] = g["n"].where(g["mean_score"].notna(), 0)
-    g["_sum"] = (g["mean_score"] * g["_scored"]).fillna(0.0)
+    g = grid.assign(x=x_of.reindex(grid["context_length"]).to_numpy(),
+                    y=y_of.reindex(grid["depth_percent"]).to_numpy())
+    g = g.sort_values(["x", "y", "context_length", "depth_percent"], kind="stable", ignore_index=True)
     recall = g["mean_needle_recall"] if "mean_needle_recall" in g else pd.Series(np.nan, index=g.index)
-    g["_recalled"] = g["n"].where(recall.notna(), 0)
-    g["_recall_sum"] = (recall * g["_recalled"]).fillna(0.0)
-    rows = []
-    for (x, y), b in g.groupby(["x", "y"], sort=True):
-        (l0, l1), (d0, d1) = x_range[x], y_range[y]
-        counts: dict = {}
-        for rc in b["raw_counts"]:
-            for k, v in _items(rc):
-                counts[k] = counts.get(k, 0) + v
-        scored, recalled = b["_scored"].sum(), b["_recalled"].sum()
-        rows.append({"run_id": b["run_id"].iloc[0], "context_length": int(l0), "depth_percent": float(d0),
-                     "n": int(b["n"].sum()), "mean_score": b["_sum"].sum() / scored if scored else np.nan,
-                     "mean_needle_recall": b["_recall_sum"].sum() / recalled if recalled else np.nan,
-                     "raw_counts": counts or None, "x": x, "y": y,
-                     "length_label": _range(format_length(l0, compact=True), format_length(l1, compact=True)),
-                     "depth_label": _range(format_depth(d0), format_depth(d1)),
-                     "members": list(zip(b["context_length"].astype(int), b["depth_percent"].astype(float)))})
-    return pd.DataFrame(rows)
+    scored, recalled = g["n"].where(g["mean_score"].notna(), 0), g["n"].where(recall.notna(), 0)
+    sums = pd.DataFrame({"x": g["x"], "y": g["y"], "n": g["n"], "scored": scored, "recalled": recalled,
+                         "score_sum": (g["mean_score"] * scored).fillna(0.0),
+                         "recall_sum": (recall * recalled).fillna(0.0),
+                         "n_not_evaluated": g.get("n_not_evaluated", pd.Series(0, index=g.index))})
+    bins = sums.groupby(["x", "y"], sort=True).sum().reset_index()
+    out = pd.DataFrame({"run_id": g["run_id"].iloc[0], "context_length": [int(x_range[x][0]) for x in bins["x"]],
+                        "depth_percent": [float(y_range[y][0]) for y in bins["y"]], "n": bins["n"].astype(int),
+                        "mean_score": (bins["score_sum"] / bins["scored"]).where(bins["scored"] > 0),
+                        "mean_needle_recall": (bins["recall_sum"] / bins["recalled"]).where(bins["recalled"] > 0)})
+    if "n_not_evaluated" in grid:
+        out["n_not_evaluated"] = bins["n_not_evaluated"].astype(int)
+    out["raw_counts"] = _summed_counts(g, bins)
+    out["x"], out["y"] = bins["x"], bins["y"]
+    length_labels = [_range(format_length(lo, compact=True), format_length(hi, compact=True)) for lo, hi in x_range]
+    depth_labels = [_range(format_depth(lo), format_depth(hi)) for lo, hi in y_range]
+    out["length_label"] = [length_labels[x] for x in bins["x"]]
+    out["depth_label"] = [depth_labels[y] for y in bins["y"]]
+    starts = np.flatnonzero(np.r_[True, (np.diff(g["x"]) != 0) | (np.diff(g["y"]) != 0)])
+    cells = list(zip(g["context_length"].astype(int).tolist(), g["depth_percent"].astype(float).tolist()))
+    out["members"] = [cells[a:b] for a, b in zip(starts, np.r_[starts[1:], len(g)])]
+    return out
+
+
+def _summed_counts(g: pd.DataFrame, bins: pd.DataFrame) -> list[dict | None]:
+    """Raw-score counts of each bin (rows of ``bins``, keyed by x, y): the cells' counts summed."""
+    long = [(x, y, k, v) for x, y, rc in zip(g["x"], g["y"], g["raw_counts"]) for k, v in _items(rc)]
+    if not long:
+        return [None] * len(bins)
+    per_bin: dict = {}
+    for (x, y, k), v in pd.DataFrame(long, columns=["x", "y", "k", "v"]).groupby(["x", "y", "k"], sort=False)["v"].sum().items():
+        per_bin.setdefault((x, y), {})[k] = int(v)
+    return [per_bin.get((x, y)) for x, y in zip(bins["x"], bins["y"])]
 
 
 def aggregated_from(grid: pd.DataFrame) -> int:

@@ -31,6 +31,10 @@ chosen = st.multiselect(
     format_func=names.get,
     help="Several runs are drawn as small multiples with one shared 0..1 colour scale.",
 )
+if len(ids) > 1 and len(chosen) < len(ids):
+    st.button(f"Pick all {len(ids):,} NIAH runs", icon=":material/select_all:", key="pick_all_runs",
+              on_click=lambda: st.session_state.update(runs=list(ids)),
+              help=f"Draws {CHARTS_PER_PAGE} charts per page and a table of every run's totals.")
 repeats = st.radio(
     "Repeated tests of a cell", [TRIALS_ALL, TRIALS_FIRST], horizontal=True, key="trials",
     format_func={TRIALS_ALL: "mean of all trials", TRIALS_FIRST: "first trial only"}.get,
@@ -66,13 +70,14 @@ if n_pages > 1:
                "the table above summarises every picked run.")
 on_page = order[(page_no - 1) * CHARTS_PER_PAGE:page_no * CHARTS_PER_PAGE]
 width = 760 if len(on_page) == 1 else 420
-charts = {r: c for r in on_page if (c := data.heatmap_chart(fp, r, repeats, colour_by, units[r], width)) is not None}
-grids = {r: grid for r, (grid, _) in charts.items()}
-
-chart_cols = st.columns(min(2, max(1, len(grids))))
-picked = []
-for k, (r, (grid, fig)) in enumerate(charts.items()):
-    with chart_cols[k % len(chart_cols)]:
+chart_cols = st.columns(min(2, len(on_page)))
+grids, picked = {}, []
+for r in on_page:  # each chart is sent as soon as it is built: the first one does not wait for the others
+    chart = data.heatmap_chart(fp, r, repeats, colour_by, units[r], width)
+    if chart is None:
+        continue
+    grid, fig = grids.setdefault(r, chart[0]), chart[1]
+    with chart_cols[(len(grids) - 1) % len(chart_cols)]:
         st.markdown(f"**{titles[r]}**")
         if aggregated_from(grid):
             st.caption(f"aggregated from {aggregated_from(grid):,} cells into {len(grid):,} bins of neighbouring "

@@ -88,6 +88,12 @@ def test_grid_above_the_cell_budget_is_aggregated_into_bins():
     assert aggregated_from(layout_cells(_cells())[7]) == 0  # 8 cells: within the default budget, drawn as they are
 
 
+def test_an_aggregated_bin_keeps_its_trials_not_evaluated():
+    cells = _cells().assign(n_not_evaluated=[0, 1, 0, 3, 0])  # (2000, 0): 1 of its 2 trials; (3000, 0): all 3
+    grid = layout_cells(cells, max_cells=4, max_bins=2)[7]
+    assert list(grid["n_not_evaluated"]) == [1, 0, 3]  # bins (1K-2K, 0%), (1K-2K, 50%), (3K-4K, 0%)
+
+
 def _summary_run(store, key: str, scores: dict) -> int:
     """A binary NIAH run with the trials ``{(length, depth): [score_raw or None, ...]}`` (None = not evaluated)."""
     rows = [(L, d, x) for (L, d), xs in scores.items() for x in xs]

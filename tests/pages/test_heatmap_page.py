@@ -48,6 +48,18 @@ def test_many_runs_get_a_table_and_paged_charts(many_runs):
     assert body.count("· run ") == 2 and "evil<U+202E>gnp.exe" in plain(body)
 
 
+def test_pick_all_runs_in_one_click(many_runs):
+    at = AppTest.from_file(str(ROOT / "pages" / "niah_heatmap.py"), default_timeout=60)
+    at.query_params["runs"] = str(many_runs["niah:m05"])
+    at.run()
+    at.button(key="pick_all_runs").click().run()
+    assert not at.exception, at.exception
+    assert sorted(at.multiselect(key="runs").value) == sorted(many_runs.values())
+    assert len(at.dataframe[0].value) == 14 and len(at.get("plotly_chart")) == 12  # page 1 of the charts
+    assert at.query_params["runs"] == ",".join(map(str, sorted(many_runs.values())))  # the link holds the pick
+    assert not [b for b in at.button if b.key == "pick_all_runs"]  # every run picked: nothing left to offer
+
+
 def test_few_runs_keep_their_metrics(many_runs):
     at = AppTest.from_file(str(ROOT / "pages" / "niah_heatmap.py"), default_timeout=60)
     at.query_params["runs"] = str(many_runs["niah:evil\u202egnp.exe"])
