@@ -6,6 +6,7 @@
     user clicks "Pick all 300 NIAH runs". Goal: the first chart of the picked runs drawn within 5 s
     of the click. (a) includes what any fresh tab pays before a first chart (Streamlit's page load
     and the lazy load of its 4.7 MB plotly.js chunk); (a') is the pick itself.
+(a'') ``one``: the same store, a fresh tab on one run: the floor of (a) on this machine.
 (b) ``cells``: one run of ``--lengths`` x ``--depths`` (default 400 x 300 = 120,000 cells), which the
     page aggregates into at most 60 x 60 bins ("aggregated from N cells").
 
@@ -16,7 +17,7 @@ page's Plotly JSON size. Times are taken in the page (``performance.now()``).
 
 Usage::
 
-    python benchmarks/heatmap_many_runs.py [--runs 300] [--lengths 400] [--depths 300] [--parts runs pick cells]
+    python benchmarks/heatmap_many_runs.py [--runs 300] [--lengths 400] [--depths 300] [--parts runs pick one cells]
         [--workdir DIR] [--out FILE.json]
 """
 from __future__ import annotations
@@ -179,17 +180,18 @@ def stored_runs(name: str, grids: list[pd.DataFrame], workdir: Path) -> tuple[Pa
     return db, ids
 
 
-def part(store: str, grids: list[pd.DataFrame], min_points: int, workdir: Path, pick: bool = False) -> dict:
-    """Serve the store ``store`` (built from ``grids`` when not in ``workdir``) and time either the
-    page opened on all its runs (:func:`time_first_chart`) or, with ``pick``, the "Pick all" click
-    (:func:`time_pick`)."""
+def part(store: str, grids: list[pd.DataFrame], min_points: int, workdir: Path, how: str = "all") -> dict:
+    """Serve the store ``store`` (built from ``grids`` when not in ``workdir``) and time the page
+    opened on all its runs (``how="all"``) or on its first run (``"one"``) with
+    :func:`time_first_chart`, or the "Pick all" click (``"pick"``, :func:`time_pick`)."""
     db, ids = stored_runs(store, grids, workdir)
     proc, url = serve(db)
     try:
-        if pick:
+        if how == "pick":
             res = time_pick(url, ids[-1], len(ids), min_points)
         else:
-            res = time_first_chart(f"{url}/niah_heatmap?runs={','.join(map(str, ids))}", min_points)
+            res = time_first_chart(f"{url}/niah_heatmap?runs={','.join(map(str, ids if how == 'all' else ids[:1]))}",
+                                   min_points)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -202,8 +204,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=300)
     ap.add_argument("--lengths", type=int, default=400)
     ap.add_argument("--depths", type=int, default=300)
-    ap.add_argument("--parts", nargs="+", default=["runs", "pick", "cells"],
-                    choices=["runs", "pick", "cells"])
+    ap.add_argument("--parts", nargs="+", default=["runs", "pick", "one", "cells"],
+                    choices=["runs", "pick", "one", "cells"])
     ap.add_argument("--out", type=Path)
     ap.add_argument("--workdir", type=Path, help="keep the stores here and reuse them (default: a temporary folder)")
     args = ap.parse_args()
@@ -212,9 +214,9 @@ def main() -> None:
         tmp = args.workdir or tmp
         lengths, depths = np.linspace(1000, 128000, 35).round().astype("int64"), np.linspace(0, 100, 35).round(3)
         grids = [niah_grid(f"model-{i:03d}", lengths, depths, i) for i in range(args.runs)]
-        for name in [p for p in ("runs", "pick") if p in args.parts]:
-            out[name] = {"runs": args.runs, "cells_per_run": 35 * 35,
-                         **part("runs", grids, 35 * 35, Path(tmp), pick=name == "pick")}
+        for name, how in [(p, h) for p, h in (("runs", "all"), ("pick", "pick"), ("one", "one")) if p in args.parts]:
+            out[name] = {"runs": args.runs if how != "one" else 1, "cells_per_run": 35 * 35,
+                         **part("runs", grids, 35 * 35, Path(tmp), how)}
         if "cells" in args.parts:
             lengths = np.arange(1, args.lengths + 1, dtype="int64") * 100
             depths = np.linspace(0, 100, args.depths).round(4)

@@ -72,12 +72,13 @@ on_page = order[(page_no - 1) * CHARTS_PER_PAGE:page_no * CHARTS_PER_PAGE]
 width = 760 if len(on_page) == 1 else 420
 chart_cols = st.columns(min(2, len(on_page)))
 grids, picked = {}, []
-for r in on_page:  # each chart is sent as soon as it is built: the first one does not wait for the others
-    chart = data.heatmap_chart(fp, r, repeats, colour_by, units[r], width)
+for k, r in enumerate(on_page):  # each chart is sent as soon as it is built: the first does not wait for the others
+    right = k % len(chart_cols) == len(chart_cols) - 1 or k == len(on_page) - 1  # one colour bar per row
+    chart = data.heatmap_chart(fp, r, repeats, colour_by, units[r], width, right)
     if chart is None:
         continue
     grid, fig = grids.setdefault(r, chart[0]), chart[1]
-    with chart_cols[(len(grids) - 1) % len(chart_cols)]:
+    with chart_cols[k % len(chart_cols)]:
         st.markdown(f"**{titles[r]}**")
         if aggregated_from(grid):
             st.caption(f"aggregated from {aggregated_from(grid):,} cells into {len(grid):,} bins of neighbouring "
@@ -94,7 +95,7 @@ with summary_slot:
     if len(summary) <= MAX_METRICS:
         for col, (r, s) in zip(st.columns(max(1, len(summary))), summary.iterrows()):
             col.metric(f"{md(info[r].label)} · mean score (0..1)", f"{s['mean_score']:.3f}")
-            col.caption(f"{int(s['cells'])} cells, {int(s['trials']):,} trials, {int(s['missing_cells'])} missing "
+            col.caption(f"{int(s['cells']):,} cells, {int(s['trials']):,} trials, {int(s['missing_cells']):,} missing "
                         f"(gaps) · {md(counted(r))}")
     else:  # many runs: one row each instead of a garbled row of metrics
         st.dataframe(summary.assign(run=[f"{info[r].label} · run {r}" for r in summary.index], lengths=[counted(r) for r in summary.index])

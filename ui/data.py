@@ -51,7 +51,7 @@ def heatmap_run_summaries(fp: StoreFingerprint, run_ids: tuple[int, ...], repeat
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def heatmap_chart(fp: StoreFingerprint, run_id: int, repeats: str, colour_by: str, length_unit: str,
-                  max_plot_width: int):
+                  max_plot_width: int, colour_bar: bool = True):
     """One run's heatmap grid (``analysis.heatmap.layout_cells``) and its figure
     (``ui.heatmap_figure.heatmap_figure``), built once per store state and shared by every session
     (a cached re-render costs only Streamlit's serialisation). Callers must not modify either.
@@ -62,7 +62,8 @@ def heatmap_chart(fp: StoreFingerprint, run_id: int, repeats: str, colour_by: st
     grid = layout_cells(heatmap_cells(fp, (run_id,), repeats)).get(run_id)
     if grid is None:
         return None
-    return grid, heatmap_figure(grid, length_unit, max_plot_width=max_plot_width, colour_by=colour_by)
+    return grid, heatmap_figure(grid, length_unit, max_plot_width=max_plot_width, colour_by=colour_by,
+                                colour_bar=colour_bar)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

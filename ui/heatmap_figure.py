@@ -14,7 +14,10 @@ from analysis.lengths import binary_note
 
 COLORSCALE = [[0.0, "#d7301f"], [0.5, "#fdd49e"], [1.0, "#1a9850"]]
 GAP_COLOR = "#d4d4d4"  # a cell without trials: grey, never a colour of the score scale
-MARGIN = dict(l=64, r=96, t=16, b=64)
+#: plot margins in px; left and bottom grow with the tick labels (:func:`_margins`): fixed margins
+#: instead of Plotly's automargin, whose second layout pass doubled the drawing time of a chart
+TOP, RIGHT_BAR, RIGHT_BARE, BOTTOM, BOTTOM_AGGREGATED = 16, 96, 16, 64, 84
+CHAR_PX = 7  # width of one tick-label character at Plotly's 12 px default font (digits ~6.7 px)
 MAX_CELL_PX, MIN_CELL_PX = 48, 6
 MIN_PLOT_W, MIN_PLOT_H = 360, 260  # small grids still get a readable plot (cells then leave gaps)
 #: small multiples drawn per page (300 picked runs were 300 figures, a 3.3 GB browser tab), and the
@@ -23,7 +26,7 @@ CHARTS_PER_PAGE, MAX_METRICS = 12, 4
 
 
 def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 760,
-                   colour_by: str = "mean_score") -> go.Figure:
+                   colour_by: str = "mean_score", *, colour_bar: bool = True) -> go.Figure:
     """One run's heatmap (the page writes its title above it, so long model names are never cut).
 
     Args:
@@ -33,6 +36,9 @@ def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 7
         colour_by: the 0..1 measure that colours the cells, a key of ``analysis.heatmap.COLOUR_BY``
             (``mean_score``: the run's score; ``mean_needle_recall``: needle words found in the
             response). The hover shows both either way.
+        colour_bar: draw the 0..1 colour bar right of the plot. Small multiples share one fixed
+            scale, so a page draws it once per row (each colour bar costs a sixth of a chart's
+            drawing time in the browser).
 
     Raises:
         ValueError: ``colour_by`` is not a key of ``COLOUR_BY``.
@@ -54,7 +60,7 @@ def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 7
         go.Scatter(
             x=grid["x"], y=grid["y"], mode="markers",
             marker=dict(symbol="square", size=size - 1, sizemode="diameter", color=colour,
-                        cmin=0.0, cmax=1.0, colorscale=COLORSCALE, line=dict(width=0),
+                        cmin=0.0, cmax=1.0, colorscale=COLORSCALE, line=dict(width=0), showscale=colour_bar,
                         colorbar=dict(title=dict(text="score 0..1" if colour_by == "mean_score" else "needle words 0..1",
                                                  side="right"), thickness=12, len=1.0,
                                       tickvals=[0, 0.25, 0.5, 0.75, 1.0])),
@@ -74,16 +80,20 @@ def heatmap_figure(grid: pd.DataFrame, length_unit: str, max_plot_width: int = 7
     _add_not_evaluated(fig, grid, size)
     xl = grid.drop_duplicates("x").sort_values("x")
     yl = grid.drop_duplicates("y").sort_values("y")
-    step_x, step_y = max(1, round(nx * 48 / plot_w)), max(1, round(ny * 16 / plot_h))
+    # every step-th label, so horizontal labels never overlap (no rotation, hence a fixed bottom margin)
+    step_x = max(1, -(-nx * (CHAR_PX * int(xl["length_label"].str.len().max()) + 12) // int(plot_w)))
+    step_y = max(1, round(ny * 16 / plot_h))
+    y_ticks = yl["depth_label"][::step_y]
+    margin = dict(l=40 + CHAR_PX * int(y_ticks.str.len().max()), r=RIGHT_BAR if colour_bar else RIGHT_BARE, t=TOP,
+                  b=BOTTOM_AGGREGATED if "members" in grid else BOTTOM)
     fig.update_xaxes(tickvals=xl["x"][::step_x], ticktext=xl["length_label"][::step_x], range=[-0.5, nx - 0.5],
                      title_text=_x_title(grid, length_unit, xl["length_label"]), showgrid=False, zeroline=False,
-                     fixedrange=True, automargin=True)
-    fig.update_yaxes(tickvals=yl["y"][::step_y], ticktext=yl["depth_label"][::step_y], range=[ny - 0.5, -0.5],
-                     title_text="needle depth (%)", showgrid=False, zeroline=False, fixedrange=True,
-                     automargin=True)
+                     fixedrange=True, tickangle=0)
+    fig.update_yaxes(tickvals=yl["y"][::step_y], ticktext=y_ticks, range=[ny - 0.5, -0.5],
+                     title_text="needle depth (%)", showgrid=False, zeroline=False, fixedrange=True)
     fig.update_layout(
-        width=int(plot_w + MARGIN["l"] + MARGIN["r"]), height=int(plot_h + MARGIN["t"] + MARGIN["b"]),
-        margin=MARGIN, plot_bgcolor="#e9e9e9", showlegend=False, clickmode="event+select",
+        width=int(plot_w + margin["l"] + margin["r"]), height=int(plot_h + margin["t"] + margin["b"]),
+        margin=margin, plot_bgcolor="#e9e9e9", showlegend=False, clickmode="event+select",
     )
     return fig
 
