@@ -133,7 +133,8 @@ def _summed_counts(g: pd.DataFrame, bins: pd.DataFrame) -> list[dict | None]:
     if not long:
         return [None] * len(bins)
     per_bin: dict = {}
-    for (x, y, k), v in pd.DataFrame(long, columns=["x", "y", "k", "v"]).groupby(["x", "y", "k"], sort=False)["v"].sum().items():
+    summed = pd.DataFrame(long, columns=["x", "y", "k", "v"]).groupby(["x", "y", "k"], sort=False)["v"].sum()
+    for (x, y, k), v in summed.items():
         per_bin.setdefault((x, y), {})[k] = int(v)
     return [per_bin.get((x, y)) for x, y in zip(bins["x"], bins["y"])]
 
