@@ -32,6 +32,7 @@ from storage.scope import Scope, resolve, target_workspace
 from storage.workspaces import claim_runs, list_workspaces, owned_elsewhere
 from storage.importers import registry
 from storage.importers.source import FormatError, SourceFile
+from storage.memory import release_freed_memory
 from storage.plan import DUPLICATE, ERROR, READY, REPEATED, SKIPPED, FileOutcome, IngestPlan, PlannedRun
 from storage.runs import stored_labels
 from storage.scales import SCALES, check_override
@@ -112,7 +113,7 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
     for n, (src, importer) in enumerate(detected, start=1):
         if progress is not None and (n % step == 0 or n == len(detected)):
             progress(n, len(detected))
-        out = FileOutcome(src.path, READY, sha256=src.sha256, size=len(src.data), file_id=src.file_id)
+        out = FileOutcome(src.path, READY, sha256=src.sha256, size=src.size, file_id=src.file_id)
         outcomes.append(out)
         if src.file_id in known:
             out.status, out.message = DUPLICATE, f"already ingested (same content{_facts_words(src)} as {known[src.file_id]})"
@@ -198,6 +199,7 @@ def commit(
             another workspace (nothing is written).
         ValueError: ``workspace`` is not the one the plan was prepared for (prepare it again there).
     """
+    release_freed_memory()  # what parsing freed, back to the OS before DuckDB allocates for the insert
     if plan.workspace is not None and workspace is not None and workspace != plan.workspace:
         raise ValueError(f"these files were checked against workspace {plan.workspace!r}, not {workspace!r}: "
                          "read them again for that workspace")
@@ -277,6 +279,8 @@ def ingest_paths(paths: list[str | Path], store: Store, model: str | None = None
     """
     sources, skipped = from_paths(paths)
     plan = prepare(sources, store, skipped, scope=scope, workspace=workspace)
+    for src in sources:  # parsed: the bytes need not stay in memory while the runs are written
+        src.release()
     models = {k: model for k in plan.runs} if model else {}
     new = {k for k, r in plan.runs.items() if r.existing_run_id is None}
     unnamed = {k for k in new if plan.runs[k].needs_model and not model}

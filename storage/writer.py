@@ -130,7 +130,7 @@ def write_run(
         "name": [f.name for f in files],
         "path": [f.path for f in files],
         "format": [formats.get(f.file_id or f.sha256) or first.format for f in files],
-        "size_bytes": pa.array([len(f.data) for f in files], pa.int64()),
+        "size_bytes": pa.array([f.size for f in files], pa.int64()),
     }))
     cur.execute(
         f"""INSERT INTO files (file_id, name, path, format, size_bytes, uploaded_by, sha256, path_facts)
@@ -244,7 +244,7 @@ def write_new_runs(cur: duckdb.DuckDBPyConnection, items: list[dict], *, uploade
     cur.register("_new_files", pa.table({
         "file_id": list(files), "name": [f.name for f in files.values()], "path": [f.path for f in files.values()],
         "format": [formats.get(k) or next(i["run"].format for i in items if f in i["files"]) for k, f in files.items()],
-        "size_bytes": pa.array([len(f.data) for f in files.values()], pa.int64()),
+        "size_bytes": pa.array([f.size for f in files.values()], pa.int64()),
         "sha256": [f.sha256 for f in files.values()],
         "path_facts": [to_json(f.path_facts if f.path_facts is not None else {}) for f in files.values()],
     }))

@@ -89,6 +89,18 @@ class SourceFile:
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
+    @cached_property
+    def size(self) -> int:
+        """Size of the file in bytes."""
+        return len(self.data)
+
+    def release(self) -> None:
+        """Drop the bytes once the file is parsed (``storage.ingest.ingest_paths``: a file read
+        from disk need not stay in memory while its runs are written); its identity (``sha256``,
+        ``size``) is kept. Nothing may read ``data`` afterwards."""
+        self.sha256, self.size  # noqa: B018 - computed (cached) while the bytes are here
+        self.data = b""
+
     def error(self, where: str | None, message: str) -> FormatError:
         """A :class:`FormatError` for this file."""
         return FormatError(self.path, where, message)

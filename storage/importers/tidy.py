@@ -358,7 +358,9 @@ def _niah_run(src: SourceFile, part: pa.Table, key: tuple, notes: list[str]) -> 
     model, benchmark, task, scale = key
     order = None
     if "trial" in part.column_names:  # stable: file order within equal trial values
-        order = np.argsort(_np(part, "trial"), kind="stable")
+        trial = _np(part, "trial")
+        if not (np.diff(trial) >= 0).all():  # already in trial order (the usual file): no copy of the text
+            order = np.argsort(trial, kind="stable")
 
     def column(name: str) -> np.ndarray:
         values = part.column(name).to_numpy(zero_copy_only=False)
