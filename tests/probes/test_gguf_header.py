@@ -3,25 +3,15 @@ the architectures it reads; a file without ``<arch>.context_length`` has an unkn
 limit, not transformers' default 2,048."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import transformers
 
 from analysis.probes.models import ModelLoadError, describe, gguf_header
+from tests.probes.gguf_files import write_gguf
 
 
 def _gguf(path, arch: str, context_length: int | None = None):
-    import gguf
-
-    w = gguf.GGUFWriter(str(path), arch)
-    if context_length is not None:
-        w.add_context_length(context_length)
-    w.add_tensor("token_embd.weight", np.zeros((4, 8), dtype=np.float32))
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    return path
+    return write_gguf(path, arch, **({} if context_length is None else {"context_length": context_length}))
 
 
 def test_unsupported_architecture_names_version_and_supported_list(tmp_path):

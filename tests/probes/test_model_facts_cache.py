@@ -3,31 +3,17 @@ process (simulated by clearing the in-process cache) reads them back without par
 changed file, another transformers version or a broken entry reads the file again."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from analysis.probes import models
 from analysis.probes.model_facts_cache import load_facts, save_facts
+from tests.probes.gguf_files import write_gguf
 
 
 def _tiny_llama_gguf(path, n_layers: int = 2):
     """A llama GGUF header with 2 layers, 4 heads, 2 KV heads, width 64, context 512 (one tensor)."""
-    import gguf
-
-    w = gguf.GGUFWriter(str(path), "llama")
-    w.add_context_length(512)
-    w.add_block_count(n_layers)
-    w.add_head_count(4)
-    w.add_head_count_kv(2)
-    w.add_embedding_length(64)
-    w.add_feed_forward_length(128)
-    w.add_layer_norm_rms_eps(1e-5)
-    w.add_tensor("token_embd.weight", np.zeros((16, 64), dtype=np.float32))
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    return path
+    return write_gguf(path, "llama", (16, 64), context_length=512, block_count=n_layers, head_count=4,
+                      head_count_kv=2, embedding_length=64, feed_forward_length=128, layer_norm_rms_eps=1e-5)
 
 
 def test_gguf_facts_come_from_disk_until_the_file_changes(tmp_path, monkeypatch):
