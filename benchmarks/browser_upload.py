@@ -27,17 +27,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.app_server import start_app  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -77,31 +77,6 @@ def stored_names(store: Path) -> list[list[str]]:
         return list_runs(opened)[["model", "label"]].values.tolist()
     finally:
         opened.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(store: Path, deadline: float) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` on ``store``; returns the process and its URL once healthy."""
-    port = _free_port()
-    env = {**os.environ, "LONGSCOPE_DB": str(store), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-                             "--server.headless", "true"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    end = time.time() + deadline
-    while time.time() < end and proc.poll() is None:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.5)  # polling the health endpoint
-    proc.kill()
-    raise RuntimeError("streamlit did not start")
 
 
 def _idle(page, timeout_ms: float) -> None:
@@ -165,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
         for route in args.routes:
-            proc, url = start_app(work / f"{route}.duckdb", args.deadline)
+            proc, url = start_app(work / f"{route}.duckdb", deadline=args.deadline)
             try:
                 result[route] = {**time_browser(browser, url, route, files, folder, zip_path, args.deadline),
                                  "load": load()}

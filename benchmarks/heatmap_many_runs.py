@@ -24,13 +24,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis.heatmap import MAX_BINS, MAX_CELLS  # noqa: E402
+from benchmarks.app_server import start_app  # noqa: E402
 from storage.db import open_store  # noqa: E402
 from storage.ingest import ingest_paths  # noqa: E402
 from storage.runs import list_runs  # noqa: E402
@@ -69,25 +66,6 @@ def build_store(path: Path, grids: list[pd.DataFrame], workdir: Path) -> list[in
     ids = sorted(int(r) for r in list_runs(store)["run_id"])
     store.close()
     return ids
-
-
-def serve(db: Path):
-    """``streamlit run app.py`` on a free port against ``db``; returns (process, base URL)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)],
-                            cwd=ROOT, env={**os.environ, "LONGSCOPE_DB": str(db)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("streamlit did not start")
 
 
 #: In-page watch (an init script or evaluated later): when a plot not marked ``__before`` has all its
@@ -185,7 +163,7 @@ def part(store: str, grids: list[pd.DataFrame], min_points: int, workdir: Path, 
     opened on all its runs (``how="all"``) or on its first run (``"one"``) with
     :func:`time_first_chart`, or the "Pick all" click (``"pick"``, :func:`time_pick`)."""
     db, ids = stored_runs(store, grids, workdir)
-    proc, url = serve(db)
+    proc, url = start_app(db)
     try:
         if how == "pick":
             res = time_pick(url, ids[-1], len(ids), min_points)

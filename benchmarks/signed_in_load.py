@@ -26,17 +26,15 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.app_server import free_port, start_app  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 RUN_TAG = time.strftime("%Y%m%d%H%M%S")
@@ -45,12 +43,6 @@ READY = ('[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
          '[data-test-script-state="notRunning"]')
 CHART_DRAWN = ("() => { const p = document.querySelector('[data-testid=\"stPlotlyChart\"] .js-plotly-plot');"
                " return !!(p && p._fullLayout && p.querySelectorAll('.point').length); }")
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build_store(path: Path, trials: int, sessions: int) -> list[int]:
@@ -182,26 +174,16 @@ async def run(args) -> dict:
     runs = build_store(work / "load.duckdb", args.trials, args.sessions)
     built = time.time() - t0
     out = {"times": {"niah_heatmap": [], "length_degradation": []}, "uploads": [], "errors": [], "sign_ins": []}
-    with run_server_in_thread(port=_port()) as oidc:
-        port = _port()
+    with run_server_in_thread(port=free_port()) as oidc:
+        port = free_port()
         base = f"http://localhost:{port}"
         secrets = work / "secrets.toml"
         secrets.write_text(f'[auth]\nredirect_uri = "{base}/oauth2callback"\ncookie_secret = "bench-cookie-secret-0123456789"\n'
                            f'client_id = "bench"\nclient_secret = "bench"\n'
                            f'server_metadata_url = "http://localhost:{oidc.server_port}/.well-known/openid-configuration"\n')
-        env = {**os.environ, "LONGSCOPE_DB": str(work / "load.duckdb"), "LONGSCOPE_AUTH": "oidc", "HF_HUB_OFFLINE": "1",
-               "NO_PROXY": "127.0.0.1,localhost"}
-        env.pop("LONGSCOPE_ADMIN", None)
-        app = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-                                "--secrets.files", str(secrets)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        app, _ = start_app(work / "load.duckdb", port=port, args=("--secrets.files", str(secrets)),
+                           env={"LONGSCOPE_AUTH": "oidc", "NO_PROXY": "127.0.0.1,localhost", "LONGSCOPE_ADMIN": None})
         try:
-            for _ in range(240):  # poll the health endpoint until the server is up
-                try:
-                    if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.5)
             timeout_ms = int(args.timeout * 1000)
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
