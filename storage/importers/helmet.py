@@ -38,7 +38,7 @@ def detect(src: SourceFile) -> bool:
         return False
     if src.name.endswith(".json.score"):
         return True
-    return src.suffix == ".json" and '"args"' in head[:200] and b'"averaged_metrics"' in src.data[-262144:]
+    return src.suffix == ".json" and '"args"' in head[:200] and b'"averaged_metrics"' in src.tail_bytes(262144)
 
 
 def parse(src: SourceFile) -> list[ParsedFile]:

@@ -41,8 +41,7 @@ def detect(src: SourceFile) -> bool:
     if not (head.startswith("{") and '"results"' in head):
         return False
     limit = detect_bytes()
-    return (src.data.find(b'"versions"', 0, limit) >= 0
-            or src.data.find(b'"versions"', max(0, len(src.data) - limit)) >= 0)
+    return b'"versions"' in src.head_bytes(limit) or b'"versions"' in src.tail_bytes(limit)
 
 
 def parse(src: SourceFile) -> list[ParsedFile]:

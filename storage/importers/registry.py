@@ -57,7 +57,7 @@ def detect(src: SourceFile) -> ModuleType:
     Raises:
         FormatError: no importer recognises the file (the message lists what was looked at).
     """
-    if not src.data or src.data[:4096].isspace() and src.data.isspace():
+    if src.is_blank():
         raise src.error(None, "the file is empty")
     limit = detect_bytes()
     if src.suffix != ".parquet":
@@ -69,7 +69,7 @@ def detect(src: SourceFile) -> ModuleType:
             if src.suffix != ".parquet":
                 src.check_utf8()
             return mod
-    small = len(src.data) <= limit
+    small = src.size <= limit
     if small and src.suffix == ".json":
         src.json()  # a syntax error or truncation is a better message than "unknown format"
     elif small and src.suffix == ".jsonl":

@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 import os
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
@@ -39,7 +38,6 @@ class FormatError(ValueError):
         super().__init__(f"{file}{loc}: {message}")
 
 
-@dataclass
 class SourceFile:
     """An input file.
 
@@ -47,22 +45,115 @@ class SourceFile:
         path: the path as the user gave it, relative to the folder or zip it came from when
             there is one (POSIX separators). Importers read model / length / task from its
             folders where the harness keeps them only there.
-        data: the raw bytes.
-        disk_path: the file on disk ``data`` was read from (set by ``storage.sources.from_paths``),
-            so that a reader such as DuckDB can stream it itself; None for uploads and zip members.
+        data: the raw bytes. A file on disk given without them (``storage.sources.from_paths`` does
+            so for files larger than :func:`detect_bytes`) is read from ``disk_path`` on first use;
+            detection, :attr:`sha256`, :attr:`size` and :meth:`check_utf8` read it in pieces and keep
+            nothing, and a reader that takes a path (DuckDB, Arrow) can stream it itself
+            (:attr:`on_disk_only`), so a large file is never held in memory whole.
+        disk_path: the file on disk the bytes come from (set by ``storage.sources.from_paths``);
+            None for uploads and zip members.
         file_id / path_facts: the stored identity (``storage.identity.file_key``) and what the path
             contributes to it, set by the ingest pipeline (None: the sha256 alone).
 
     ``path`` is not changed after construction: its parts (name, stem, suffix, folders) are computed
-    once, as every importer's ``detect`` reads them.
+    once, as every importer's ``detect`` reads them. A file read from disk in pieces must not change
+    meanwhile: its size and modification time are taken when the object is made and checked at every
+    read (:class:`FormatError` "changed while it was being read" otherwise), so the stored sha256 is
+    always that of the rows stored.
+
+    Raises:
+        ValueError: neither ``data`` nor ``disk_path`` is given.
+        OSError: ``disk_path`` cannot be read (when the bytes are not given).
     """
 
-    path: str
-    data: bytes
-    notes: list[str] = field(default_factory=list)
-    disk_path: str | None = None
-    file_id: str | None = None
-    path_facts: dict[str, str] | None = None
+    def __init__(self, path: str, data: bytes | None = None, notes: list[str] | None = None,
+                 disk_path: str | None = None, file_id: str | None = None,
+                 path_facts: dict[str, str] | None = None):
+        if data is None and disk_path is None:
+            raise ValueError(f"{path}: give the bytes or the file on disk")
+        self.path, self.notes, self.disk_path = path, notes if notes is not None else [], disk_path
+        self.file_id, self.path_facts = file_id, path_facts
+        self._data = data
+        self._stamp = None if data is not None else _stamp(disk_path)
+        self._prefix = b""  # the longest start of a file not loaded that detection has read
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.path!r}, {self.size:,} bytes{'' if self._data is not None else ', on disk'})"
+
+    @property
+    def data(self) -> bytes:
+        """The raw bytes (a file on disk given without them is read whole now, and kept)."""
+        if self._data is None:
+            self._data = self._read(0, -1)
+        return self._data
+
+    @property
+    def on_disk_only(self) -> bool:
+        """True while the bytes are not in memory and a reader can take :attr:`disk_path` instead
+        (then call :meth:`check_unchanged` after it has read the file)."""
+        return self._data is None
+
+    def _read(self, start: int, n: int) -> bytes:
+        """``n`` bytes (-1: to the end) from ``start`` of the file on disk, checked unchanged."""
+        self.check_unchanged()
+        with open(self.disk_path, "rb") as f:
+            f.seek(start)
+            return f.read(n)
+
+    def check_unchanged(self) -> None:
+        """Raise unless the file on disk still has the size and modification time it had when this
+        object was made (nothing to check when the bytes were given).
+
+        Raises:
+            FormatError: the file changed or disappeared (a harness still writing it, say).
+        """
+        if self._stamp is None:
+            return
+        try:
+            now = _stamp(self.disk_path)
+        except OSError as exc:
+            raise self.error(None, f"could not be read again: {exc}") from None
+        if now != self._stamp:
+            raise self.error(None, "the file changed while it was being read (is it still being written?): "
+                                   "read it again once it is complete")
+
+    def head_bytes(self, n: int) -> bytes:
+        """The first ``n`` bytes, without reading the rest of a file on disk."""
+        if self._data is not None:
+            return self._data[:n]
+        if n > len(self._prefix) and len(self._prefix) < self.size:
+            self._prefix = self._read(0, n)
+        return self._prefix[:n]
+
+    def tail_bytes(self, n: int) -> bytes:
+        """The last ``n`` bytes, without reading the rest of a file on disk."""
+        if self._data is not None:
+            return self._data[-n:] if n else b""
+        return self._read(max(0, self.size - n), n) if n else b""
+
+    def chunks(self, start: int = 0, size: int = 1 << 20):
+        """The bytes from ``start`` in pieces of ``size`` (views of the bytes in memory, or reads
+        from disk of a file not loaded), for a pass that keeps nothing."""
+        if self._data is not None:
+            view = memoryview(self._data)
+            for i in range(start, len(view), size):
+                yield view[i:i + size]
+            return
+        self.check_unchanged()
+        with open(self.disk_path, "rb") as f:
+            f.seek(start)
+            while piece := f.read(size):
+                yield piece
+        self.check_unchanged()
+
+    def is_blank(self) -> bool:
+        """True for an empty file or one of whitespace only (reads past the first 4 KiB only when
+        those are all whitespace)."""
+        if self.size == 0:
+            return True
+        if not self.head_bytes(4096).isspace():
+            return False
+        return all(bytes(piece).isspace() for piece in self.chunks())
 
     @cached_property
     def name(self) -> str:
@@ -87,19 +178,22 @@ class SourceFile:
 
     @cached_property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        digest = hashlib.sha256()
+        for piece in self.chunks():
+            digest.update(piece)
+        return digest.hexdigest()
 
     @cached_property
     def size(self) -> int:
         """Size of the file in bytes."""
-        return len(self.data)
+        return len(self._data) if self._data is not None else self._stamp[0]
 
     def release(self) -> None:
         """Drop the bytes once the file is parsed (``storage.ingest.ingest_paths``: a file read
         from disk need not stay in memory while its runs are written); its identity (``sha256``,
         ``size``) is kept. Nothing may read ``data`` afterwards."""
         self.sha256, self.size  # noqa: B018 - computed (cached) while the bytes are here
-        self.data = b""
+        self._data, self._prefix = b"", b""
 
     def error(self, where: str | None, message: str) -> FormatError:
         """A :class:`FormatError` for this file."""
@@ -127,28 +221,42 @@ class SourceFile:
         """Raise what :attr:`text` would raise, decoding ``chunk`` bytes at a time and keeping
         nothing (format detection of a file DuckDB or Arrow then read from the bytes themselves).
         ``limit``: check only the first ``limit`` bytes (a character cut at the limit is not an error)."""
-        data = self._utf8_body()
-        end = len(data) if limit is None else min(limit, len(data))
+        skip = self._body_start()
+        total = self.size - skip
+        end = total if limit is None else min(limit, total)
         decoder = codecs.getincrementaldecoder("utf-8")()
-        for start in range(0, end, chunk):
-            piece = data[start:min(start + chunk, end)]
+        done = 0
+        for piece in self.chunks(skip, chunk):
+            piece = piece[:end - done]
             try:
-                decoder.decode(piece, final=start + len(piece) >= len(data))
+                decoder.decode(piece, final=done + len(piece) >= total)
             except UnicodeDecodeError as exc:  # exc.object = bytes held back from before + piece
-                raise self._utf8_error(start + exc.start - (len(exc.object) - len(piece))) from None
+                raise self._utf8_error(done + exc.start - (len(exc.object) - len(piece))) from None
+            done += len(piece)
+            if done >= end:
+                break
+
+    def _body_start(self) -> int:
+        """Where the text starts: after a UTF-8 byte-order mark (noted), else 0.
+
+        Raises:
+            FormatError: the file is empty (or whitespace only), or UTF-16.
+        """
+        if self.is_blank():
+            raise self.error(None, "the file is empty")
+        start = self.head_bytes(len(UTF8_BOM))
+        if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise self.error("encoding", "the file is UTF-16; save it as UTF-8")
+        if start == UTF8_BOM:
+            if "UTF-8 byte-order mark removed" not in self.notes:
+                self.notes.append("UTF-8 byte-order mark removed")
+            return len(UTF8_BOM)
+        return 0
 
     def _utf8_body(self) -> memoryview:
         """The bytes after a UTF-8 byte-order mark (noted), without copying them."""
-        data = self.data
-        if not data or data.isspace():
-            raise self.error(None, "the file is empty")
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise self.error("encoding", "the file is UTF-16; save it as UTF-8")
-        if data.startswith(UTF8_BOM):
-            if "UTF-8 byte-order mark removed" not in self.notes:
-                self.notes.append("UTF-8 byte-order mark removed")
-            return memoryview(data)[len(UTF8_BOM):]
-        return memoryview(data)
+        skip = self._body_start()
+        return memoryview(self.data)[skip:]
 
     def _utf8_error(self, pos: int) -> FormatError:
         data = self._utf8_body()
@@ -158,7 +266,7 @@ class SourceFile:
 
     def head(self, n_bytes: int = 65536) -> str:
         """The first ``n_bytes`` decoded leniently, for format detection only."""
-        data = self.data[:n_bytes]
+        data = self.head_bytes(n_bytes)
         if data.startswith(UTF8_BOM):
             data = data[len(UTF8_BOM):]
         return data.decode("utf-8", errors="replace")
@@ -167,7 +275,7 @@ class SourceFile:
         """The first line, decoded leniently, read up to its newline but never past
         :func:`detect_bytes` (a JSON Lines line can hold a whole prompt, far over 64 KiB)."""
         limit = detect_bytes()
-        end = self.data.find(b"\n", 0, limit)
+        end = self.head_bytes(limit).find(b"\n")
         return self.head(limit if end < 0 else end)
 
     def first_json_line(self) -> dict | None:
@@ -244,6 +352,12 @@ class SourceFile:
             return pd.read_csv(io.BytesIO(self.data), encoding="utf-8-sig", **read_csv_kwargs)
         except (pd.errors.ParserError, ValueError) as exc:
             raise self.error("CSV", str(exc).strip()) from None
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    """(size in bytes, modification time in ns) of a file on disk."""
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
 
 
 def require(src: SourceFile, obj: dict, key: str, types: type | tuple[type, ...], where: str = "") -> Any:

@@ -50,11 +50,16 @@ ZERO_ONE = ("binary", "bool")
 PARQUET_MAGIC = b"PAR1"
 
 
+def _arrow_source(src: SourceFile) -> str | pa.BufferReader:
+    """What Arrow reads the file from: its path while the bytes are not in memory, else the bytes."""
+    return src.disk_path if src.on_disk_only else pa.BufferReader(src.data)
+
+
 def _header(src: SourceFile) -> list[str]:
     """Column names: the CSV header, the Parquet schema, or the keys of the JSON Lines objects in
     the first 64 KiB (the first line at least, however long: ``SourceFile.first_json_line``)."""
     if src.suffix == ".parquet":
-        return pq.read_schema(pa.BufferReader(src.data)).names if src.data[:4] == PARQUET_MAGIC else []
+        return pq.read_schema(_arrow_source(src)).names if src.head_bytes(4) == PARQUET_MAGIC else []
     head = src.head(65536)
     first = head.split("\n", 1)[0]
     if src.suffix != ".jsonl":
@@ -74,7 +79,7 @@ def detect(src: SourceFile) -> bool:
     """Any Parquet file (no other format uses Parquet, so a missing column is reported by name), or a
     ``.csv`` / ``.jsonl`` file whose header has ``model``, ``score`` and ``scale``."""
     if src.suffix == ".parquet":
-        return src.data[:4] == PARQUET_MAGIC
+        return src.head_bytes(4) == PARQUET_MAGIC
     if src.suffix not in (".csv", ".jsonl"):
         return False
     try:
@@ -91,14 +96,14 @@ def _relation(src: SourceFile, con: duckdb.DuckDBPyConnection, names: list[str],
     """
     present = [n for n in TYPES if n in names]
     types = {n: (TYPES[n] if typed else "VARCHAR") for n in present}
-    bom = src.data.startswith(UTF8_BOM)  # DuckDB's JSON reader refuses a byte-order mark
+    bom = src.head_bytes(len(UTF8_BOM)) == UTF8_BOM  # DuckDB's JSON reader refuses a byte-order mark
     where = src.disk_path if src.disk_path and not bom else io.BytesIO(src.data[len(UTF8_BOM):] if bom else src.data)
     if src.suffix == ".jsonl":
         rel = con.read_json(where, columns=types, format="newline_delimited")
     elif src.suffix == ".csv":
         rel = con.read_csv(where, header=True, dtype=types)
     else:
-        con.register("_parquet", pq.read_table(pa.BufferReader(src.data), columns=present))
+        con.register("_parquet", pq.read_table(_arrow_source(src), columns=present))
         rel = con.sql("SELECT " + ", ".join(f'CAST("{n}" AS {t}) AS "{n}"' for n, t in types.items()) + " FROM _parquet")
     return rel.select(*[f'"{n}"' for n in present])
 
@@ -141,17 +146,22 @@ ARROW_TYPES = {"VARCHAR": pa.string(), "DOUBLE": pa.float64()}
 
 
 def _arrow_jsonl(src: SourceFile, names: list[str]) -> pa.Table | None:
-    """JSON Lines read straight from the bytes by Arrow (``pyarrow.json``, 1 MiB blocks, the
-    system allocator), or None when Arrow refuses the file (a number written as text, a line over
+    """JSON Lines read by Arrow (``pyarrow.json``, 1 MiB blocks, the system allocator) straight from
+    the bytes, or from the file on disk when they are not in memory (``SourceFile.on_disk_only``:
+    the CLI never holds a large file whole), or None when Arrow refuses the file (a number written as text, a line over
     1 MiB, bad JSON): DuckDB's reader then converts or explains. Peak memory about the table plus
     one block per thread, instead of DuckDB's buffers (about 4x the file when reading from memory;
     ``benchmarks/upload_memory.py``)."""
     schema = pa.schema([(n, ARROW_TYPES[TYPES[n]]) for n in TYPES if n in names])
-    skip = len(UTF8_BOM) if src.data.startswith(UTF8_BOM) else 0
+    skip = len(UTF8_BOM) if src.head_bytes(len(UTF8_BOM)) == UTF8_BOM else 0
+    where = src.disk_path if src.on_disk_only and not skip else pa.py_buffer(memoryview(src.data)[skip:])
     try:
-        return pj.read_json(pa.py_buffer(memoryview(src.data)[skip:]), read_options=pj.ReadOptions(block_size=1 << 20),
-                            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
-                            memory_pool=pa.system_memory_pool())
+        # streamed batch by batch: the whole-file reader reads a file on disk far ahead of its parser
+        # (about 2.5x the table at its peak, against 1.1-1.4x; benchmarks/upload_memory.py)
+        reader = pj.open_json(where, read_options=pj.ReadOptions(block_size=1 << 20),
+                              parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+                              memory_pool=pa.system_memory_pool())
+        return pa.Table.from_batches(list(reader), schema=reader.schema)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 
@@ -177,6 +187,7 @@ def read_table(src: SourceFile) -> pa.Table:
             raise _read_error(src, names, exc) from None
         finally:
             con.close()
+    src.check_unchanged()  # read from disk: the same bytes the sha256 was taken of
     return table.select([n for n in table.column_names if n in REQUIRED or table.column(n).null_count < table.num_rows])
 
 
@@ -376,7 +387,10 @@ def _niah_run(src: SourceFile, part: pa.Table, key: tuple, notes: list[str]) -> 
     for name in ("needle", "response"):
         if name in part.column_names:
             values = part.column(name) if order is None else part.column(name).take(pa.array(order))
-            trials[name] = values.to_pandas(types_mapper=pd.ArrowDtype)  # Arrow strings: no Python object per row
+            # Arrow strings (no Python object per row) in one piece: DuckDB inserts a column read in
+            # 1 MiB blocks as that many small batches and holds them all uncompressed until commit
+            # (+78 MiB against +47 MiB for 312,000 trials; benchmarks/upload_memory.py)
+            trials[name] = pd.Series(pd.arrays.ArrowExtensionArray(values.combine_chunks()))
     model, source, inferred = _model(model)
     return ParsedFile(
         format=FORMAT,

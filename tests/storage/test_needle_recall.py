@@ -79,5 +79,16 @@ def test_runs_without_needle_or_response_have_no_recall(store):
 
 
 def test_migration_fills_stored_trials_with_the_same_definition():
-    sql = (MIGRATIONS_DIR / "0012_needle_recall.sql").read_text(encoding="utf-8")
-    assert needle_recall_sql("needle", "response") in sql
+    """The migration's expression (written before the response was split once per row) gives
+    what ingest now computes, on every kind of pair."""
+    needle = "The best thing to do in San Francisco is eat a sandwich and sit in Dolores Park on a sunny day."
+    pairs = [(needle, "The best thing to do in San Francisco is to eat a sandwich in Dolores Park."),
+             (needle, "I do not know, the Park"), (needle, ""), (needle, None), (None, "x"), ("The a of", "the"),
+             ("Ünïcode café 42", "ÜNÏCODE, 42!"), ("sandwich sandwich SANDWICH", "a sandwich")]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE niah_trials (i INTEGER, needle VARCHAR, response VARCHAR)")
+    con.executemany("INSERT INTO niah_trials VALUES (?, ?, ?)", [(i, n, r) for i, (n, r) in enumerate(pairs)])
+    con.execute((MIGRATIONS_DIR / "0012_needle_recall.sql").read_text(encoding="utf-8"))
+    rows = con.execute(f"SELECT needle_recall, {needle_recall_sql('needle', 'response')} FROM niah_trials ORDER BY i").fetchall()
+    assert [r[0] for r in rows] == [r[1] for r in rows]
+    assert [r[1] for r in rows] == [0.75, 2 / 12, 0.0, None, None, None, 2 / 3, 1.0]
