@@ -148,8 +148,8 @@ ARROW_TYPES = {"VARCHAR": pa.string(), "DOUBLE": pa.float64()}
 def _arrow_jsonl(src: SourceFile, names: list[str]) -> pa.Table | None:
     """JSON Lines read by Arrow (``pyarrow.json``, 1 MiB blocks, the system allocator) straight from
     the bytes, or from the file on disk when they are not in memory (``SourceFile.on_disk_only``:
-    the CLI never holds a large file whole), or None when Arrow refuses the file (a number written as text, a line over
-    1 MiB, bad JSON): DuckDB's reader then converts or explains. Peak memory about the table plus
+    the CLI never holds a large file whole), or None when Arrow refuses the file (a number written
+    as text, a line over 1 MiB, bad JSON): DuckDB's reader then converts or explains. Peak memory about the table plus
     one block per thread, instead of DuckDB's buffers (about 4x the file when reading from memory;
     ``benchmarks/upload_memory.py``)."""
     schema = pa.schema([(n, ARROW_TYPES[TYPES[n]]) for n in TYPES if n in names])
