@@ -1,4 +1,4 @@
-"""Peak extra memory of ingesting one large tidy JSONL file, by route (a benchmark, not a test).
+"""Peak extra memory of ingesting one large tidy JSONL (or CSV) file, by route (a benchmark, not a test).
 
 Routes, each in a fresh Python process with a fresh store:
 
@@ -19,7 +19,7 @@ a DuckDB file. Goal: <= 2x the file size.
 Usage::
 
     python benchmarks/upload_memory.py [--mb 150] [--routes cli app] [--cold | --warm-mb 1]
-        [--store file|team] [--out FILE.json]
+        [--store file|team] [--format jsonl|csv] [--out FILE.json]
 """
 from __future__ import annotations
 
@@ -68,10 +68,12 @@ print(before, peak, wall)
 """
 
 
-def tidy_jsonl(path: Path, mb: float, seed: int = 0) -> int:
-    """Write about ``mb`` MB of tidy NIAH trials (one run; 40 lengths x 21 depths, repeated trials,
-    a short needle and response per row); returns the number of rows."""
-    rows_per_mb = 5200  # about 200 bytes per line
+def tidy_file(path: Path, mb: float, seed: int = 0) -> int:
+    """Write tidy NIAH trials (one run; 40 lengths x 21 depths, repeated trials, a short needle and
+    response per row) as JSON Lines or CSV (by ``path``'s suffix); returns the number of rows.
+    ``mb`` sets the row count, 5,200 rows per unit: a unit is about 1.45 MiB of JSON Lines (292
+    bytes per line; ``--mb 104``: 150.6 MiB) and 0.9 MiB of CSV."""
+    rows_per_mb = 5200
     n = int(mb * rows_per_mb)
     rng = np.random.default_rng(seed)
     lengths = np.linspace(1000, 128000, 40).round().astype("int64")
@@ -81,7 +83,10 @@ def tidy_jsonl(path: Path, mb: float, seed: int = 0) -> int:
                        "score": rng.integers(1, 11, n).astype("float64"), "scale": "judge_1_10",
                        "trial": np.arange(n) // 840, "needle": "The best thing to do in San Francisco is eat a sandwich.",
                        "response": "Eat a sandwich and sit in Dolores Park."})
-    df.to_json(path, orient="records", lines=True)
+    if path.suffix == ".csv":
+        df.to_csv(path, index=False)
+    else:
+        df.to_json(path, orient="records", lines=True)
     return n
 
 
@@ -108,6 +113,7 @@ def main() -> None:
     ap.add_argument("--cold", action="store_true", help="measure in a fresh process (no warm-up ingest)")
     ap.add_argument("--warm-mb", type=float, default=1, help="size of the warm-up file (MB)")
     ap.add_argument("--store", choices=["file", "team"], default="file")
+    ap.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     results = {}
@@ -117,12 +123,12 @@ def main() -> None:
         from tests.pg_cluster import PgCluster
         cluster = PgCluster().start()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "trials.jsonl"
-        n = tidy_jsonl(path, args.mb)
+        path = Path(tmp) / f"trials.{args.format}"
+        n = tidy_file(path, args.mb)
         warm = None if args.cold else Path(tmp) / "warm-up.jsonl"
         if warm:
-            tidy_jsonl(warm, args.warm_mb, seed=1)
-        print(f"{n:,} trials, {path.stat().st_size / 2 ** 20:,.1f} MiB JSONL, {'cold' if args.cold else 'warm'}")
+            tidy_file(warm, args.warm_mb, seed=1)
+        print(f"{n:,} trials, {path.stat().st_size / 2 ** 20:,.1f} MiB {args.format}, {'cold' if args.cold else 'warm'}")
         for route in args.routes:
             results[route] = measure(path, route, Path(tmp), warm, cluster)
             print(f"  {route}: {results[route]}")

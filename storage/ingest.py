@@ -102,10 +102,15 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
             importer = registry.detect(src)
         except FormatError as exc:
             importer = exc
+        try:
+            src.sha256  # noqa: B018 - a file read from disk in pieces may change or vanish meanwhile
+        except FormatError as exc:
+            outcomes.append(FileOutcome(src.path, ERROR, str(exc)))
+            continue
         src.path_facts = {} if isinstance(importer, FormatError) else identity.path_facts(importer, src)
         src.file_id = identity.file_key(src.sha256, src.path_facts, ws)
         detected.append((src, importer))
-    known = identity.known_files(store, [(s.file_id, s.sha256, s.path) for s in sources], ws)
+    known = identity.known_files(store, [(s.file_id, s.sha256, s.path) for s, _ in detected], ws)
     runs: dict[str, PlannedRun] = {}
     file_data: dict[str, SourceFile] = {}
     seen: dict[str, str] = {}
@@ -127,10 +132,15 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
             out.format = importer.FORMAT
             parsed = importer.parse(src)
         except FormatError as exc:
-            out.status, out.message = ERROR, str(exc)
+            out.status, out.message = ERROR, _changed_or(src, str(exc))
             continue
         except Exception as exc:  # an importer bug must not sink the whole batch
-            out.status, out.message = ERROR, f"{src.path}: could not be parsed ({type(exc).__name__}: {exc})"
+            out.status, out.message = ERROR, _changed_or(src, f"{src.path}: could not be parsed ({type(exc).__name__}: {exc})")
+            continue
+        try:
+            src.check_unchanged()  # an importer that read the file whole read what the sha256 was taken of
+        except FormatError as exc:
+            out.status, out.message = ERROR, str(exc)
             continue
         seen[src.file_id] = src.path
         file_data[src.file_id] = src
@@ -145,6 +155,16 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
     for key, label in _labels(plan, store, ws).items():
         runs[key].label = label
     return plan
+
+
+def _changed_or(src: SourceFile, message: str) -> str:
+    """``message``, unless the file changed on disk since it was listed: then that is the reason
+    (a harness still writing it), not the parse error its half-written rows caused."""
+    try:
+        src.check_unchanged()
+    except FormatError as changed:
+        return str(changed)
+    return message
 
 
 def _labels(plan: IngestPlan, store: Store, workspace: str,

@@ -26,7 +26,7 @@ def detect_bytes() -> int:
     """How many bytes at the start of a file format detection may read (``$LONGSCOPE_DETECT_BYTES``,
     default 8 MiB): enough for a JSON Lines first line holding a whole long-context prompt, never
     the whole of a large file (an unrecognised one is refused without being parsed)."""
-    return int(os.environ.get("LONGSCOPE_DETECT_BYTES", DEFAULT_DETECT_BYTES))
+    return int(float(os.environ.get("LONGSCOPE_DETECT_BYTES", DEFAULT_DETECT_BYTES)))
 
 
 class FormatError(ValueError):
@@ -63,7 +63,7 @@ class SourceFile:
 
     Raises:
         ValueError: neither ``data`` nor ``disk_path`` is given.
-        OSError: ``disk_path`` cannot be read (when the bytes are not given).
+        OSError: ``disk_path`` does not exist (when the bytes are not given).
     """
 
     def __init__(self, path: str, data: bytes | None = None, notes: list[str] | None = None,
@@ -94,11 +94,21 @@ class SourceFile:
         return self._data is None
 
     def _read(self, start: int, n: int) -> bytes:
-        """``n`` bytes (-1: to the end) from ``start`` of the file on disk, checked unchanged."""
+        """``n`` bytes (-1: to the end) from ``start`` of the file on disk, checked unchanged before
+        and after.
+
+        Raises:
+            FormatError: the file changed, vanished or cannot be read (names the file).
+        """
         self.check_unchanged()
-        with open(self.disk_path, "rb") as f:
-            f.seek(start)
-            return f.read(n)
+        try:
+            with open(self.disk_path, "rb") as f:
+                f.seek(start)
+                data = f.read(n)
+        except OSError as exc:
+            raise self.error(None, f"could not be read: {exc}") from None
+        self.check_unchanged()
+        return data
 
     def check_unchanged(self) -> None:
         """Raise unless the file on disk still has the size and modification time it had when this
@@ -140,10 +150,13 @@ class SourceFile:
                 yield view[i:i + size]
             return
         self.check_unchanged()
-        with open(self.disk_path, "rb") as f:
-            f.seek(start)
-            while piece := f.read(size):
-                yield piece
+        try:
+            with open(self.disk_path, "rb") as f:
+                f.seek(start)
+                while piece := f.read(size):
+                    yield piece
+        except OSError as exc:
+            raise self.error(None, f"could not be read: {exc}") from None
         self.check_unchanged()
 
     def is_blank(self) -> bool:

@@ -5,9 +5,10 @@ The documented way to bring in any harness (docs/tidy_format.md). Required colum
 ``length_unit, needle, response, trial, tokenizer, metric, n_samples``. Rows with a
 ``depth_percent`` become ``niah_trials``, rows without become ``task_scores``.
 
-Built for large files (the benchmark ingests 1M trials from one JSONL): DuckDB reads the file
-with declared column types into Arrow, and every check runs vectorised over whole columns. Only
-when DuckDB cannot convert a value does a slower pass find the offending row and column.
+Built for large files (the benchmark ingests 1M trials from one JSONL): Arrow streams JSON Lines
+and CSV with declared column types (DuckDB reads Parquet, and any file Arrow refuses), and every
+check runs vectorised over whole columns. Only when a value cannot be converted does a slower pass
+find the offending row and column.
 """
 from __future__ import annotations
 
@@ -22,11 +23,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 from storage.importers.parsed import ParsedFile
 from storage.importers.source import UTF8_BOM, FormatError, SourceFile
+from storage.memory import release_freed_memory
 from storage.scales import SCALES
 
 FORMAT = "tidy"
@@ -92,12 +95,14 @@ def detect(src: SourceFile) -> bool:
 def _relation(src: SourceFile, con: duckdb.DuckDBPyConnection, names: list[str], typed: bool) -> duckdb.DuckDBPyRelation:
     """The file as a DuckDB relation of the known columns present, typed (:data:`TYPES`) or all VARCHAR.
 
-    DuckDB reads the file itself when the bytes came from disk (``src.disk_path``), else from memory.
+    DuckDB reads the file from disk while its bytes are not in memory (``src.on_disk_only``), else
+    the bytes (those the sha256 was taken of).
     """
     present = [n for n in TYPES if n in names]
     types = {n: (TYPES[n] if typed else "VARCHAR") for n in present}
     bom = src.head_bytes(len(UTF8_BOM)) == UTF8_BOM  # DuckDB's JSON reader refuses a byte-order mark
-    where = src.disk_path if src.disk_path and not bom else io.BytesIO(src.data[len(UTF8_BOM):] if bom else src.data)
+    # from disk only while the bytes are not in memory: a file read whole was hashed from those bytes
+    where = src.disk_path if src.on_disk_only and not bom else io.BytesIO(src.data[len(UTF8_BOM):] if bom else src.data)
     if src.suffix == ".jsonl":
         rel = con.read_json(where, columns=types, format="newline_delimited")
     elif src.suffix == ".csv":
@@ -145,25 +150,56 @@ def _read_error(src: SourceFile, names: list[str], exc: duckdb.Error) -> FormatE
 ARROW_TYPES = {"VARCHAR": pa.string(), "DOUBLE": pa.float64()}
 
 
-def _arrow_jsonl(src: SourceFile, names: list[str]) -> pa.Table | None:
-    """JSON Lines read by Arrow (``pyarrow.json``, 1 MiB blocks, the system allocator) straight from
-    the bytes, or from the file on disk when they are not in memory (``SourceFile.on_disk_only``:
-    the CLI never holds a large file whole), or None when Arrow refuses the file (a number written
-    as text, a line over 1 MiB, bad JSON): DuckDB's reader then converts or explains. Peak memory about the table plus
-    one block per thread, instead of DuckDB's buffers (about 4x the file when reading from memory;
-    ``benchmarks/upload_memory.py``)."""
-    schema = pa.schema([(n, ARROW_TYPES[TYPES[n]]) for n in TYPES if n in names])
+def _arrow_read(src: SourceFile, names: list[str]) -> pa.Table | None:
+    """JSON Lines or CSV read by Arrow (``pyarrow.json`` / ``pyarrow.csv``, streamed in 1 MiB blocks,
+    the system allocator) straight from the bytes, or from the file on disk when they are not in
+    memory (``SourceFile.on_disk_only``: the CLI never holds a large file whole); None when Arrow
+    refuses the file (a number written as text, a JSON line over 1 MiB, bad JSON or CSV, header
+    names with spaces): DuckDB's reader then converts or explains.
+
+    CSV as DuckDB reads it (docs/tidy_format.md): an empty cell, quoted or not, is missing; "NA" or
+    "NULL" are text; quoted values may hold newlines.
+
+    Peak memory: about 1.2x the table. DuckDB's readers (kept for errors) held about 4x the file from
+    memory, and Arrow's whole-file readers read a file on disk far ahead of their parser (2.5x the
+    table); ``benchmarks/upload_memory.py``.
+    """
+    present = [n for n in TYPES if n in names]
+    types = {n: ARROW_TYPES[TYPES[n]] for n in present}
     skip = len(UTF8_BOM) if src.head_bytes(len(UTF8_BOM)) == UTF8_BOM else 0
     where = src.disk_path if src.on_disk_only and not skip else pa.py_buffer(memoryview(src.data)[skip:])
+    blocks = 1 << 20
     try:
-        # streamed batch by batch: the whole-file reader reads a file on disk far ahead of its parser
-        # (about 2.5x the table at its peak, against 1.1-1.4x; benchmarks/upload_memory.py)
-        reader = pj.open_json(where, read_options=pj.ReadOptions(block_size=1 << 20),
-                              parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
-                              memory_pool=pa.system_memory_pool())
-        return pa.Table.from_batches(list(reader), schema=reader.schema)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if src.suffix == ".jsonl":
+            reader = pj.open_json(where, read_options=pj.ReadOptions(block_size=blocks),
+                                  parse_options=pj.ParseOptions(explicit_schema=pa.schema(types),
+                                                                unexpected_field_behavior="ignore"),
+                                  memory_pool=pa.system_memory_pool())
+        else:
+            reader = pcsv.open_csv(where, read_options=pcsv.ReadOptions(block_size=blocks),
+                                   parse_options=pcsv.ParseOptions(newlines_in_values=True),
+                                   convert_options=pcsv.ConvertOptions(
+                                       column_types=types, include_columns=present, null_values=[""],
+                                       strings_can_be_null=True, quoted_strings_can_be_null=True),
+                                   memory_pool=pa.system_memory_pool())
+        pieces: dict[str, list[pa.Array]] = {name: [] for name in reader.schema.names}
+        for i, batch in enumerate(reader, start=1):
+            for name, column in zip(batch.schema.names, batch.columns):
+                pieces[name].append(column)
+            if i % 16 == 0:  # what the parser freed, back to the OS as it goes (CSV: peak 1.8x -> 1.3x the table)
+                release_freed_memory()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowKeyError):
         return None
+    # each column in one piece (DuckDB would insert a column of ~100 small blocks as that many batches,
+    # all held uncompressed until commit), joined one column at a time: one column is ever held twice
+    columns = []
+    for name in reader.schema.names:
+        chunks = pieces.pop(name)
+        columns.append(pa.concat_arrays(chunks, memory_pool=pa.system_memory_pool()) if chunks
+                       else pa.array([], reader.schema.field(name).type))
+        del chunks
+        release_freed_memory()
+    return pa.Table.from_arrays(columns, schema=reader.schema)
 
 
 def read_table(src: SourceFile) -> pa.Table:
@@ -178,12 +214,13 @@ def read_table(src: SourceFile) -> pa.Table:
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise src.error(f"column '{missing[0]}'", f"missing (required: {', '.join(REQUIRED)})")
-    table = _arrow_jsonl(src, names) if src.suffix == ".jsonl" else None
+    table = _arrow_read(src, names) if src.suffix in (".jsonl", ".csv") else None
     if table is None:
         con = duckdb.connect()
         try:
             table = _relation(src, con, names, typed=True).to_arrow_table()
         except duckdb.Error as exc:
+            src.check_unchanged()  # a file still being written fails for that reason, not its last row
             raise _read_error(src, names, exc) from None
         finally:
             con.close()
@@ -387,10 +424,11 @@ def _niah_run(src: SourceFile, part: pa.Table, key: tuple, notes: list[str]) -> 
     for name in ("needle", "response"):
         if name in part.column_names:
             values = part.column(name) if order is None else part.column(name).take(pa.array(order))
-            # Arrow strings (no Python object per row) in one piece: DuckDB inserts a column read in
-            # 1 MiB blocks as that many small batches and holds them all uncompressed until commit
-            # (+78 MiB against +47 MiB for 312,000 trials; benchmarks/upload_memory.py)
-            trials[name] = pd.Series(pd.arrays.ArrowExtensionArray(values.combine_chunks()))
+            # Arrow strings (no Python object per row) in one piece: DuckDB inserts a column of many
+            # small chunks as that many batches and holds them all uncompressed until commit (+78 MiB
+            # against +47 MiB for 312,000 trials; benchmarks/upload_memory.py)
+            one = values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()  # combine copies even one
+            trials[name] = pd.Series(pd.arrays.ArrowExtensionArray(one))
     model, source, inferred = _model(model)
     return ParsedFile(
         format=FORMAT,

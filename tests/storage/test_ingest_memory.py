@@ -59,3 +59,13 @@ def test_a_file_store_writes_each_full_row_group_as_it_fills(tmp_path):
         assert store.cursor().execute("SELECT current_setting('write_buffer_row_group_count')").fetchone() == (1,)
     finally:
         store.close()
+
+
+def test_repeats_are_numbered_in_row_order_within_each_cell():
+    import pyarrow as pa
+
+    from storage.writer import _row_order_trials
+
+    table = pa.table({"context_length": [1000, 2000, 1000, 1000, 2000, 4000, 1000],
+                      "depth_percent": [0.0, 0.0, 0.0, 50.0, 0.0, 0.0, 0.0]})
+    assert _row_order_trials(table).tolist() == [0, 0, 1, 0, 1, 0, 2]

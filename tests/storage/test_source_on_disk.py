@@ -98,3 +98,43 @@ def test_a_large_file_of_whitespace_is_empty(tmp_path, small_detect):
 def test_a_source_needs_its_bytes_or_its_path():
     with pytest.raises(ValueError, match="x.json: give the bytes or the file on disk"):
         SourceFile("x.json")
+
+
+def test_a_file_that_changes_before_it_is_hashed_fails_alone(tmp_path, small_detect, store):
+    good, growing = tmp_path / "good.jsonl", tmp_path / "growing.jsonl"
+    _trials(good, 10)
+    _trials(growing, 100)
+    sources, _ = from_paths([tmp_path])
+    with growing.open("ab") as f:  # the harness appends a line after the CLI listed the folder
+        f.write(b'{"model": "m-7b"}\n')
+    plan = prepare(sources, store)
+    by_path = {o.path: o for o in plan.files}
+    assert by_path[good.as_posix()].status == READY
+    assert by_path[growing.as_posix()].status == ERROR
+    assert "growing.jsonl: the file changed while it was being read" in by_path[growing.as_posix()].message
+
+
+def test_a_file_that_vanishes_is_refused_by_name(tmp_path, small_detect, store):
+    path = tmp_path / "gone.jsonl"
+    _trials(path, 100)
+    [src], _ = from_paths([path])
+    path.unlink()
+    [out] = prepare([src], store).files
+    assert out.status == ERROR and out.message.startswith(f"{path.as_posix()}: could not be read again: ")
+
+
+def test_a_small_file_is_parsed_from_the_bytes_that_were_hashed(tmp_path, store):
+    """A file read whole is hashed from those bytes; no reader may go back to the disk for newer ones."""
+    path = tmp_path / "trials.csv"
+    rows = "m-7b,niah,single,1000,{d},1,binary\n"
+    data = ("model,benchmark,task,context_length,depth_percent,score,scale\n"
+            + "".join(rows.format(d=d) for d in (0, 50))).encode()
+    path.write_bytes(data)
+    sources, skipped = from_paths([path])
+    with path.open("a") as f:
+        f.write(rows.format(d=100))
+    from storage.ingest import commit
+    commit(prepare(sources, store, skipped), store)
+    cur = store.cursor()
+    assert cur.execute("SELECT sha256, size_bytes FROM files").fetchall() == [(hashlib.sha256(data).hexdigest(), len(data))]
+    assert cur.execute("SELECT depth_percent FROM niah_trials ORDER BY 1").fetchall() == [(0.0,), (50.0,)]
