@@ -131,16 +131,12 @@ def prepare(sources: list[SourceFile], store: Store, skipped: list[SkippedInput]
                 raise importer
             out.format = importer.FORMAT
             parsed = importer.parse(src)
+            src.check_unchanged()  # what was parsed is what the sha256 was taken of
         except FormatError as exc:
             out.status, out.message = ERROR, _changed_or(src, str(exc))
             continue
         except Exception as exc:  # an importer bug must not sink the whole batch
             out.status, out.message = ERROR, _changed_or(src, f"{src.path}: could not be parsed ({type(exc).__name__}: {exc})")
-            continue
-        try:
-            src.check_unchanged()  # an importer that read the file whole read what the sha256 was taken of
-        except FormatError as exc:
-            out.status, out.message = ERROR, str(exc)
             continue
         seen[src.file_id] = src.path
         file_data[src.file_id] = src

@@ -173,11 +173,12 @@ def from_paths(paths: list[str | Path]) -> tuple[list[SourceFile], list[SkippedI
                 else:
                     skipped.append(SkippedInput(posix, "not a result file type (skipped)", False))
                 continue
-            reason = _too_big(f.stat().st_size)
+            size = f.stat().st_size
+            reason = _too_big(size)
             if reason:
                 skipped.append(SkippedInput(posix, reason, True))
                 continue
-            if suffix != ".zip" and f.stat().st_size > detect_bytes():
+            if suffix != ".zip" and size > detect_bytes():
                 sources.append(SourceFile(posix, disk_path=posix))  # read in pieces or by the parser: never held whole
                 continue
             data = f.read_bytes()

@@ -90,7 +90,7 @@ class SourceFile:
     @property
     def on_disk_only(self) -> bool:
         """True while the bytes are not in memory and a reader can take :attr:`disk_path` instead
-        (then call :meth:`check_unchanged` after it has read the file)."""
+        (``storage.ingest.prepare`` calls :meth:`check_unchanged` once the file is parsed)."""
         return self._data is None
 
     def _read(self, start: int, n: int) -> bytes:
